@@ -1,0 +1,10 @@
+#pragma once
+// Namespace aliases used throughout the server.
+#include <boost/asio.hpp>
+#include <boost/beast.hpp>
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace http = boost::beast::http;
+namespace websocket = boost::beast::websocket;
+using tcp = boost::asio::ip::tcp;
