@@ -1,25 +1,19 @@
 // napconsult: the NAP Consult server and its administration commands.
 //
-//   napconsult serve [--listen ADDR:PORT] [--web DIR]
-//   napconsult demo  [--listen ADDR:PORT] [--web DIR]
+//   napconsult serve   [--listen ADDR:PORT] [--db PATH] [--web DIR] [limits...]
+//   napconsult demo    [same options]       serve with a demo consultation, print its links
+//   napconsult consultation create --db PATH --title TEXT [--template ID] [--json]
+//   napconsult db check|backup|compact|dump --db PATH ...
+//   napconsult agendas list|show|validate|outline ...
 //   napconsult help | version
-#include <charconv>
-#include <csignal>
-#include <cstdlib>
+#include <agendas/cli.hpp>
+
 #include <iostream>
-#include <optional>
 #include <span>
-#include <string>
 #include <string_view>
-#include <thread>
 #include <vector>
 
-#include "http/http_server.hpp"
-#include "net/net.hpp"
-
-#ifndef NAPC_DEFAULT_WEB_ROOT
-#define NAPC_DEFAULT_WEB_ROOT ""
-#endif
+#include "cli.hpp"
 
 namespace {
 
@@ -27,94 +21,26 @@ constexpr std::string_view kUsage =
     "usage: napconsult <command> [options]\n"
     "\n"
     "commands:\n"
-    "  serve     run the server\n"
-    "  demo      run the server with a demo consultation\n"
-    "  version   print the version\n"
-    "  help      print this help\n"
+    "  serve                 run the server\n"
+    "  demo                  run the server with a demo consultation and print its links\n"
+    "  consultation create   create a consultation (--db PATH --title TEXT [--template ID] "
+    "[--json])\n"
+    "  db check|backup|compact|dump   check, copy (online), compact the database, dump a doc\n"
+    "  agendas ...           list, show and validate agenda templates (napconsult agendas help)\n"
+    "  version               print the version\n"
+    "  help                  print this help\n"
     "\n"
     "options for serve and demo:\n"
-    "  --listen ADDR:PORT   address to listen on (default 127.0.0.1:8080)\n"
-    "  --web DIR            directory of the built web client\n";
-
-struct ServeOptions {
-  napc::http::ServerConfig http;
-};
-
-// Splits "ADDR:PORT" (IPv6 as "[::1]:PORT"). Returns false when malformed.
-bool parse_listen(std::string_view text, napc::http::ServerConfig& config) {
-  const auto colon = text.rfind(':');
-  if (colon == std::string_view::npos || colon == 0) return false;
-  auto host = text.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
-    host = host.substr(1, host.size() - 2);
-  }
-  const auto port_text = text.substr(colon + 1);
-  unsigned port = 0;
-  const auto [end, ec] =
-      std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-  if (ec != std::errc{} || end != port_text.data() + port_text.size() || port > 65535) {
-    return false;
-  }
-  config.address = std::string(host);
-  config.port = static_cast<unsigned short>(port);
-  return true;
-}
-
-std::optional<ServeOptions> parse_serve_options(std::span<const std::string_view> args) {
-  ServeOptions opts;
-  opts.http.web_root = NAPC_DEFAULT_WEB_ROOT;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const auto arg = args[i];
-    const bool has_value = i + 1 < args.size();
-    if (arg == "--listen" && has_value) {
-      if (!parse_listen(args[++i], opts.http)) {
-        std::cerr << "napconsult: --listen wants ADDR:PORT, got '" << args[i] << "'\n";
-        return std::nullopt;
-      }
-    } else if (arg == "--web" && has_value) {
-      opts.http.web_root = std::string(args[++i]);
-    } else {
-      std::cerr << "napconsult: unknown or incomplete option '" << arg << "'\n" << kUsage;
-      return std::nullopt;
-    }
-  }
-  return opts;
-}
-
-int serve(const ServeOptions& opts, bool demo) {
-  net::io_context ioc;
-  napc::http::HttpServer server(ioc, opts.http);
-  try {
-    server.start();
-  } catch (const boost::system::system_error& e) {
-    std::cerr << "napconsult: cannot listen on " << opts.http.address << ':' << opts.http.port
-              << ": " << e.code().message() << '\n';
-    return 1;
-  }
-  const auto endpoint = server.local_endpoint();
-  const std::string base = "http://" + endpoint.address().to_string() + ':' +
-                           std::to_string(endpoint.port());
-  std::cout << "napconsult listening on " << base << (demo ? " (demo)" : "") << '\n'
-            << "  health: " << base << "/healthz\n"
-            << "  web client: " << base << "/\n"
-            << std::flush;
-
-  net::signal_set signals(ioc, SIGINT, SIGTERM);
-  signals.async_wait([&](const boost::system::error_code& ec, int) {
-    if (ec) return;
-    std::cout << "napconsult: shutting down\n" << std::flush;
-    server.stop();
-    ioc.stop();
-  });
-
-  const unsigned n = std::max(1u, std::thread::hardware_concurrency());
-  std::vector<std::thread> threads;
-  threads.reserve(n - 1);
-  for (unsigned i = 1; i < n; ++i) threads.emplace_back([&ioc] { ioc.run(); });
-  ioc.run();
-  for (auto& t : threads) t.join();
-  return 0;
-}
+    "  --listen ADDR:PORT    address to listen on (default 127.0.0.1:8080; port 0 picks one)\n"
+    "  --db PATH             SQLite database (default data/napconsult.db)\n"
+    "  --web DIR             directory of the built web client\n"
+    "  --threads N           I/O threads (default: one per core)\n"
+    "  --synchronous full|normal   SQLite durability: full survives power loss (default normal)\n"
+    "  --max-message-bytes N, --max-document-bytes N, --queue-bytes N, --queue-messages N,\n"
+    "  --conn-rate R, --conn-burst N, --msg-rate R, --msg-burst N, --idle-timeout S,\n"
+    "  --write-timeout S, --handshake-timeout S, --unload-delay-ms MS,\n"
+    "  --max-connections N, --byte-rate R, --byte-burst N, --join-failure-burst N   limits\n"
+    "Environment: NAPC_LISTEN, NAPC_DB and NAPC_WEB give defaults for --listen, --db, --web.\n";
 
 }  // namespace
 
@@ -134,11 +60,10 @@ int main(int argc, char** argv) {
     std::cout << "napconsult " << NAPC_VERSION << '\n';
     return 0;
   }
-  if (command == "serve" || command == "demo") {
-    const auto opts = parse_serve_options(rest);
-    if (!opts) return 2;
-    return serve(*opts, command == "demo");
-  }
+  if (command == "serve" || command == "demo") return napc::cli::serve(rest, command == "demo");
+  if (command == "consultation") return napc::cli::consultation(rest);
+  if (command == "db") return napc::cli::db(rest);
+  if (command == "agendas") return napc::agendas::run_cli(rest, std::cout, std::cerr);
   std::cerr << "napconsult: unknown command '" << command << "'\n" << kUsage;
   return 2;
 }

@@ -1,0 +1,117 @@
+#pragma once
+// Identity, minimal but real: consultations, invitation codes, participants with a role and a
+// constituency, and bearer tokens. Plain C++ over storage::Database; no sockets, no threads.
+// In the server these functions run on the storage thread.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "storage/database.hpp"
+
+namespace napc::consult {
+
+// DO NOT CHANGE the spellings: they are stored in the database and sent to clients.
+enum class Role { facilitator, drafter, participant, observer };
+
+std::string_view to_string(Role role);
+std::optional<Role> parse_role(std::string_view text);
+// government, employers, workers, victim_support, civil_society, international, other.
+bool is_constituency(std::string_view text);
+const std::vector<std::string_view>& constituencies();
+
+struct InvitationInfo {
+  std::string code;  // formatted for people: "ABCDE-FGHJK"
+  Role role = Role::participant;
+  std::string constituency;
+  std::int64_t max_uses = 0;
+};
+
+struct CreateOptions {
+  std::string title;
+  std::string template_id;
+  std::vector<storage::SectionRow> sections;
+};
+
+struct CreatedConsultation {
+  std::string id;
+  std::string title;
+  std::string template_id;
+  std::int64_t facilitator_id = 0;
+  std::string facilitator_token;
+  std::vector<InvitationInfo> invitations;
+  std::vector<storage::SectionRow> sections;
+
+  // {"id", "facilitator_token", "invitations": [{"code", "role", "constituency", "max_uses"}],
+  //  "title", "template", "sections": [...]}
+  nlohmann::json to_json() const;
+};
+
+// Creates the consultation, its sections, its facilitator (with a token) and one invitation
+// per role × constituency that makes sense, in one transaction. Throws on invalid options.
+CreatedConsultation create_consultation(storage::Database& db, const CreateOptions& options);
+
+// Invitation codes: 10 characters from an alphabet without look-alikes (0/O, 1/I/L).
+std::string format_code(std::string_view normalized);
+// Strips separators and spaces and upper-cases; what people type becomes what is stored.
+std::string normalize_code(std::string_view typed);
+
+struct JoinRequest {
+  std::string code;
+  std::string display_name;
+  std::string organisation;
+  std::string constituency;  // optional; must match the invitation's when given
+};
+
+enum class JoinError { invalid_request, invalid_code, exhausted, expired, constituency_mismatch };
+std::string_view to_string(JoinError error);
+
+struct JoinFailure {
+  JoinError error;
+  std::string message;
+};
+
+struct Joined {
+  std::int64_t participant_id = 0;
+  std::string token;
+  Role role = Role::participant;
+  std::string consultation_id;
+  std::string constituency;
+};
+
+// Validates the request (400-class errors) and the code (403-class errors); on success creates
+// the participant and a token, consuming one use of the invitation, in one transaction.
+std::variant<Joined, JoinFailure> join(storage::Database& db, const JoinRequest& request,
+                                       std::int64_t now);
+
+// Who a bearer token belongs to.
+struct Principal {
+  std::int64_t participant_id = 0;
+  std::string consultation_id;
+  Role role = Role::observer;
+  std::string constituency;
+  std::string display_name;
+};
+
+std::optional<Principal> authenticate(storage::Database& db, std::string_view token);
+
+// Whether `who` may change the document of `section`. Roles are checked on every update:
+// observers never edit; a locked section is read-only for everybody; the facilitator edits
+// every section that has editors; otherwise the section's editor roles (and constituencies, if
+// any) decide.
+bool can_edit(const Principal& who, const storage::SectionRow& section);
+
+// GET /api/consultations/<id>: the consultation and its sections, each with its document name
+// "<id>/<section key>" and whether `who` may edit it.
+nlohmann::json consultation_view(storage::Database& db, std::string_view consultation_id,
+                                 const Principal& who);
+
+// GET /api/consultations/<id>/contributions: characters inserted and deleted per participant
+// per section (the contribution ledger), with who the participant is.
+nlohmann::json contributions_view(storage::Database& db, std::string_view consultation_id);
+
+}  // namespace napc::consult

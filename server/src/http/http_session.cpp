@@ -1,0 +1,564 @@
+#include "http/http_session.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <iostream>
+#include <optional>
+#include <string_view>
+#include <utility>
+
+#include "http/static_files.hpp"
+
+namespace napc::http {
+namespace {
+
+namespace bhttp = boost::beast::http;
+using Response = bhttp::response<bhttp::string_body>;
+using nlohmann::json;
+
+// Requests are small JSON documents at most; anything larger is refused by the parser.
+constexpr std::size_t kMaxRequestBody = 64 * 1024;
+constexpr std::size_t kMaxRequestHeader = 16 * 1024;
+constexpr auto kRequestTimeout = std::chrono::seconds(30);
+constexpr auto kReadyTimeout = std::chrono::seconds(2);
+constexpr std::size_t kReadyBacklog = 10000;
+
+void set_common_headers(Response& res) {
+  res.set(bhttp::field::server, "napconsult");
+  res.set("X-Content-Type-Options", "nosniff");
+  res.set("Referrer-Policy", "no-referrer");
+  res.set(bhttp::field::cache_control, "no-store");
+}
+
+Response make_response(unsigned version, bool keep_alive, bhttp::status status,
+                       std::string content_type, std::string body) {
+  Response res{status, version};
+  set_common_headers(res);
+  res.set(bhttp::field::content_type, content_type);
+  res.keep_alive(keep_alive);
+  res.body() = std::move(body);
+  res.prepare_payload();
+  return res;
+}
+
+Response json_response(const Request& req, bhttp::status status, const json& body) {
+  return make_response(req.version(), req.keep_alive(), status, "application/json",
+                       body.dump(-1, ' ', false, json::error_handler_t::replace));
+}
+
+Response error_response(const Request& req, bhttp::status status, std::string_view code,
+                        std::string_view message = {}) {
+  json body = {{"error", code}};
+  if (!message.empty()) body["message"] = message;
+  return json_response(req, status, body);
+}
+
+Response too_many(const Request& req, double retry_after, std::string_view code) {
+  auto res = error_response(req, bhttp::status::too_many_requests, code,
+                            "too many attempts from this address; try again later");
+  res.set(bhttp::field::retry_after,
+          std::to_string(static_cast<long>(std::ceil(std::max(retry_after, 1.0)))));
+  return res;
+}
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// The value of `name` in a query string, percent-decoded; nullopt when absent.
+std::optional<std::string> query_param(std::string_view query, std::string_view name) {
+  while (!query.empty()) {
+    const auto amp = query.find('&');
+    const auto pair = query.substr(0, amp);
+    const auto eq = pair.find('=');
+    if (pair.substr(0, eq) == name) {
+      std::string out;
+      const auto value = eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1);
+      for (std::size_t i = 0; i < value.size(); ++i) {
+        if (value[i] == '%' && i + 2 < value.size()) {
+          const int hi = hex_value(value[i + 1]);
+          const int lo = hex_value(value[i + 2]);
+          if (hi >= 0 && lo >= 0) {
+            out += static_cast<char>(hi * 16 + lo);
+            i += 2;
+            continue;
+          }
+        }
+        out += value[i] == '+' ? ' ' : value[i];
+      }
+      return out;
+    }
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+  return std::nullopt;
+}
+
+bool valid_id(std::string_view s) {
+  if (s.empty() || s.size() > 64) return false;
+  for (const char c : s) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '-' || c == '_' || c == '.';
+    if (!ok) return false;
+  }
+  return s != "." && s != "..";
+}
+
+std::optional<std::string> bearer_token(const Request& req) {
+  const auto it = req.find(bhttp::field::authorization);
+  if (it == req.end()) return std::nullopt;
+  const std::string_view value(it->value().data(), it->value().size());
+  constexpr std::string_view kPrefix = "Bearer ";
+  if (value.size() <= kPrefix.size()) return std::nullopt;
+  for (std::size_t i = 0; i < kPrefix.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(value[i])) !=
+        std::tolower(static_cast<unsigned char>(kPrefix[i]))) {
+      return std::nullopt;
+    }
+  }
+  return std::string(value.substr(kPrefix.size()));
+}
+
+std::string text_field(const json& body, const char* key) {
+  const auto it = body.find(key);
+  if (it == body.end() || !it->is_string()) return {};
+  return it->get<std::string>();
+}
+
+// One HTTP connection: read a request, answer it, repeat while keep-alive holds.
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket&& socket, app::Context& ctx, const DocumentUpgrade& upgrade)
+      : stream_(std::move(socket)), ctx_(ctx), upgrade_(upgrade) {
+    ctx_.metrics().http_connections.fetch_add(1, std::memory_order_relaxed);
+    beast::error_code ec;
+    const auto remote = stream_.socket().remote_endpoint(ec);
+    if (!ec) address_ = remote.address().to_string();
+  }
+  ~Session() { ctx_.metrics().http_connections.fetch_sub(1, std::memory_order_relaxed); }
+
+  void run() {
+    // Start on the connection's strand so that members are never touched concurrently.
+    net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->do_read(); });
+  }
+
+ private:
+  void do_read() {
+    parser_.emplace();
+    parser_->body_limit(kMaxRequestBody);
+    parser_->header_limit(kMaxRequestHeader);
+    stream_.expires_after(kRequestTimeout);
+    bhttp::async_read(stream_, buffer_, *parser_,
+                      [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                        self->on_read(ec);
+                      });
+  }
+
+  void on_read(beast::error_code ec) {
+    if (ec == bhttp::error::end_of_stream) return do_close();
+    if (ec) {
+      if (ec == bhttp::error::body_limit || ec == bhttp::error::header_limit) {
+        Request req;
+        req.version(11);
+        req.keep_alive(false);
+        return write(error_response(req, bhttp::status::payload_too_large, "payload_too_large"));
+      }
+      return do_close();
+    }
+    ctx_.metrics().http_requests.fetch_add(1, std::memory_order_relaxed);
+    req_ = parser_->release();
+    handle();
+  }
+
+  void handle() {
+    const std::string_view target(req_.target().data(), req_.target().size());
+    const auto qpos = target.find('?');
+    const auto path = target.substr(0, qpos);
+    const auto query = qpos == std::string_view::npos ? std::string_view{} : target.substr(qpos + 1);
+    const auto method = req_.method();
+    const bool get = method == bhttp::verb::get || method == bhttp::verb::head;
+
+    if (path.starts_with("/ws/doc/")) {
+      if (!beast::websocket::is_upgrade(req_)) {
+        return write(error_response(req_, bhttp::status::upgrade_required, "upgrade_required",
+                                    "this endpoint speaks the y-websocket protocol"));
+      }
+      return handle_document_upgrade(path.substr(8), query);
+    }
+    if (path == "/api/join") {
+      if (method != bhttp::verb::post) return method_not_allowed("POST");
+      return handle_join();
+    }
+    if (path.starts_with("/api/consultations/")) {
+      if (!get) return method_not_allowed("GET, HEAD");
+      return handle_consultation(path.substr(19));
+    }
+    if (path.starts_with("/api/")) {
+      return write(error_response(req_, bhttp::status::not_found, "not_found"));
+    }
+    if (!get) return method_not_allowed("GET, HEAD");
+    if (path == "/healthz") {
+      return write(json_response(req_, bhttp::status::ok, {{"status", "ok"}}));
+    }
+    if (path == "/readyz") return handle_ready();
+    if (path == "/metrics") {
+      return write(make_response(req_.version(), req_.keep_alive(), bhttp::status::ok,
+                                 "text/plain; version=0.0.4; charset=utf-8",
+                                 ctx_.metrics().render()));
+    }
+    if (auto file = read_static_file(ctx_.config().web_root, path)) {
+      auto res = make_response(req_.version(), req_.keep_alive(), bhttp::status::ok,
+                               file->content_type, std::move(file->body));
+      if (file->content_type.starts_with("text/html")) {
+        res.set("Content-Security-Policy",
+                "default-src 'self'; connect-src 'self'; img-src 'self' data:; "
+                "object-src 'none'; base-uri 'none'; frame-ancestors 'none'");
+      }
+      if (method == bhttp::verb::head) res.body().clear();
+      return write(std::move(res));
+    }
+    return write(error_response(req_, bhttp::status::not_found, "not_found"));
+  }
+
+  void method_not_allowed(const char* allow) {
+    auto res = error_response(req_, bhttp::status::method_not_allowed, "method_not_allowed");
+    res.set(bhttp::field::allow, allow);
+    write(std::move(res));
+  }
+
+  // Runs `work` on the storage thread and `done` with its result back on this strand. A task
+  // that throws answers 500.
+  template <typename Work, typename Done>
+  void with_storage(Work work, Done done) {
+    auto self = shared_from_this();
+    ctx_.storage().post([self, work = std::move(work), done = std::move(done)](
+                            storage::Database& db) mutable {
+      std::optional<decltype(work(db))> result;
+      std::string failure;
+      try {
+        result.emplace(work(db));
+      } catch (const std::exception& e) {
+        failure = e.what();
+      }
+      net::post(self->stream_.get_executor(), [self, result = std::move(result),
+                                               failure = std::move(failure),
+                                               done = std::move(done)]() mutable {
+        if (!result) {
+          std::cerr << "napconsult: request failed in storage: " << failure << '\n';
+          return self->write(
+              error_response(self->req_, bhttp::status::internal_server_error, "internal_error"));
+        }
+        done(std::move(*result));
+      });
+    });
+  }
+
+  void handle_join() {
+    double retry_after = 0;
+    const auto now = app::Clock::now();
+    if (!ctx_.join_failure_limiter().would_allow(address_, now, &retry_after)) {
+      ctx_.metrics().rate_limited.fetch_add(1, std::memory_order_relaxed);
+      return write(too_many(req_, retry_after, "too_many_attempts"));
+    }
+    const auto body = json::parse(req_.body(), nullptr, false);
+    if (body.is_discarded() || !body.is_object()) {
+      return write(error_response(req_, bhttp::status::bad_request, "invalid_json",
+                                  "the body must be a JSON object"));
+    }
+    consult::JoinRequest request;
+    request.code = text_field(body, "code");
+    request.display_name = text_field(body, "display_name");
+    request.organisation = text_field(body, "organisation");
+    request.constituency = text_field(body, "constituency");
+    with_storage(
+        [request = std::move(request)](storage::Database& db) {
+          return consult::join(db, request, storage::unix_now());
+        },
+        [this](std::variant<consult::Joined, consult::JoinFailure> outcome) {
+          if (const auto* joined = std::get_if<consult::Joined>(&outcome)) {
+            ctx_.metrics().joins.fetch_add(1, std::memory_order_relaxed);
+            return write(json_response(req_, bhttp::status::created,
+                                       {{"participant_id", joined->participant_id},
+                                        {"token", joined->token},
+                                        {"role", consult::to_string(joined->role)},
+                                        {"consultation_id", joined->consultation_id},
+                                        {"constituency", joined->constituency}}));
+          }
+          const auto& failure = std::get<consult::JoinFailure>(outcome);
+          ctx_.metrics().join_failures.fetch_add(1, std::memory_order_relaxed);
+          if (failure.error == consult::JoinError::invalid_request) {
+            return write(error_response(req_, bhttp::status::bad_request,
+                                        consult::to_string(failure.error), failure.message));
+          }
+          // Every refused code counts against the address: guessing codes gets slow quickly.
+          ctx_.join_failure_limiter().take(address_, app::Clock::now());
+          write(error_response(req_, bhttp::status::forbidden, consult::to_string(failure.error),
+                               failure.message));
+        });
+  }
+
+  void handle_consultation(std::string_view rest) {
+    const auto slash = rest.find('/');
+    const auto id = rest.substr(0, slash);
+    const auto sub = slash == std::string_view::npos ? std::string_view{} : rest.substr(slash + 1);
+    if (!valid_id(id) || (!sub.empty() && sub != "contributions")) {
+      return write(error_response(req_, bhttp::status::not_found, "not_found"));
+    }
+    auto token = bearer_token(req_);
+    if (!token) return unauthorized();
+    struct Outcome {
+      bool authenticated = false;
+      bool allowed = false;
+      json view;
+    };
+    with_storage(
+        [token = std::move(*token), id = std::string(id),
+         contributions = !sub.empty()](storage::Database& db) {
+          Outcome out;
+          const auto who = consult::authenticate(db, token);
+          if (!who) return out;
+          out.authenticated = true;
+          if (who->consultation_id != id) return out;
+          if (contributions) {
+            // The contribution ledger names people: the facilitator's view only.
+            if (who->role != consult::Role::facilitator) return out;
+            out.view = consult::contributions_view(db, id);
+          } else {
+            out.view = consult::consultation_view(db, id, *who);
+          }
+          out.allowed = !out.view.is_null();
+          return out;
+        },
+        [this](Outcome out) {
+          if (!out.authenticated) return unauthorized();
+          if (!out.allowed) {
+            return write(error_response(req_, bhttp::status::forbidden, "forbidden",
+                                        "this token may not read this"));
+          }
+          write(json_response(req_, bhttp::status::ok, out.view));
+        });
+  }
+
+  void unauthorized() {
+    auto res = error_response(req_, bhttp::status::unauthorized, "unauthorized",
+                              "a valid bearer token is required");
+    res.set(bhttp::field::www_authenticate, "Bearer");
+    write(std::move(res));
+  }
+
+  void handle_document_upgrade(std::string_view rest, std::string_view query) {
+    const auto reject = [this](bhttp::status status, std::string_view code,
+                               std::string_view message) {
+      ctx_.metrics().ws_rejected.fetch_add(1, std::memory_order_relaxed);
+      auto res = error_response(req_, status, code, message);
+      res.keep_alive(false);
+      write(std::move(res));
+    };
+    if (ctx_.draining()) {
+      return reject(bhttp::status::service_unavailable, "shutting_down", "the server is stopping");
+    }
+    double retry_after = 0;
+    if (!ctx_.connection_limiter().take(address_, app::Clock::now(), &retry_after)) {
+      ctx_.metrics().rate_limited.fetch_add(1, std::memory_order_relaxed);
+      ctx_.metrics().ws_rejected.fetch_add(1, std::memory_order_relaxed);
+      auto res = too_many(req_, retry_after, "too_many_connections");
+      res.keep_alive(false);
+      return write(std::move(res));
+    }
+    if (static_cast<std::size_t>(
+            ctx_.metrics().ws_connections.load(std::memory_order_relaxed)) >=
+        ctx_.limits().max_connections) {
+      return reject(bhttp::status::service_unavailable, "too_many_connections",
+                    "the server is at its connection limit");
+    }
+    const auto slash = rest.find('/');
+    if (slash == std::string_view::npos) {
+      return reject(bhttp::status::not_found, "not_found", "use /ws/doc/<consultation>/<section>");
+    }
+    const auto consultation = rest.substr(0, slash);
+    const auto section = rest.substr(slash + 1);
+    if (!valid_id(consultation) || !valid_id(section)) {
+      return reject(bhttp::status::not_found, "not_found", "unknown document");
+    }
+    auto token = query_param(query, "token");
+    if (!token || token->empty()) {
+      return reject(bhttp::status::unauthorized, "unauthorized", "a token is required");
+    }
+    struct Outcome {
+      int status = 401;  // 401 unknown token, 403 other consultation, 404 no section, 200 ok
+      DocumentAccess access;
+    };
+    with_storage(
+        [token = std::move(*token), consultation = std::string(consultation),
+         section = std::string(section)](storage::Database& db) {
+          Outcome out;
+          const auto who = consult::authenticate(db, token);
+          if (!who) return out;
+          if (who->consultation_id != consultation) {
+            out.status = 403;
+            return out;
+          }
+          const auto row = db.find_section(consultation, section);
+          if (!row) {
+            out.status = 404;
+            return out;
+          }
+          out.status = 200;
+          out.access.who = *who;
+          out.access.consultation_id = consultation;
+          out.access.section_key = section;
+          out.access.document = consultation + "/" + section;
+          out.access.can_write = consult::can_edit(*who, *row);
+          return out;
+        },
+        [this, reject](Outcome out) {
+          switch (out.status) {
+            case 200:
+              break;
+            case 403:
+              return reject(bhttp::status::forbidden, "forbidden",
+                            "the token does not belong to this consultation");
+            case 404:
+              return reject(bhttp::status::not_found, "not_found", "no such section");
+            default:
+              return reject(bhttp::status::unauthorized, "unauthorized", "unknown token");
+          }
+          if (ctx_.draining()) {
+            return reject(bhttp::status::service_unavailable, "shutting_down",
+                          "the server is stopping");
+          }
+          out.access.client_address = address_;
+          stream_.expires_never();
+          upgrade_(std::move(stream_), std::move(req_), std::move(out.access));
+        });
+  }
+
+  void handle_ready() {
+    if (ctx_.draining()) {
+      return write(json_response(req_, bhttp::status::service_unavailable,
+                                 {{"status", "draining"}}));
+    }
+    if (ctx_.storage().backlog() > kReadyBacklog) {
+      return write(json_response(req_, bhttp::status::service_unavailable,
+                                 {{"status", "storage_backlog"}}));
+    }
+    // The database must answer, and take its write lock, within kReadyTimeout.
+    auto answered = std::make_shared<bool>(false);
+    auto timer = std::make_shared<net::steady_timer>(stream_.get_executor(), kReadyTimeout);
+    auto self = shared_from_this();
+    timer->async_wait([self, answered](beast::error_code ec) {
+      if (ec || *answered) return;
+      *answered = true;
+      self->write(json_response(self->req_, bhttp::status::service_unavailable,
+                                {{"status", "storage_unresponsive"}}));
+    });
+    with_storage(
+        [](storage::Database& db) {
+          storage::Transaction tx(db.connection());
+          db.schema_version();
+          return true;
+        },
+        [self, answered, timer](bool) {
+          if (*answered) return;
+          *answered = true;
+          timer->cancel();
+          self->write(json_response(self->req_, bhttp::status::ok, {{"status", "ready"}}));
+        });
+  }
+
+  void write(Response res) {
+    auto sp = std::make_shared<Response>(std::move(res));
+    bhttp::async_write(stream_, *sp,
+                       [self = shared_from_this(), sp](beast::error_code ec, std::size_t) {
+                         if (ec || !sp->keep_alive()) return self->do_close();
+                         self->do_read();
+                       });
+  }
+
+  void do_close() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  Request req_;
+  app::Context& ctx_;
+  const DocumentUpgrade& upgrade_;
+  std::string address_;
+};
+
+}  // namespace
+
+class HttpServer::Listener : public std::enable_shared_from_this<Listener> {
+ public:
+  Listener(net::io_context& ioc, app::Context& ctx, const DocumentUpgrade& upgrade)
+      : ioc_(ioc), acceptor_(net::make_strand(ioc)), ctx_(ctx), upgrade_(upgrade) {}
+
+  void open(const tcp::endpoint& endpoint) {
+    acceptor_.open(endpoint.protocol());
+    acceptor_.set_option(net::socket_base::reuse_address(true));
+    acceptor_.bind(endpoint);
+    acceptor_.listen(net::socket_base::max_listen_connections);
+    endpoint_ = acceptor_.local_endpoint();
+  }
+
+  void accept() {
+    // The new connection gets its own strand.
+    acceptor_.async_accept(
+        net::make_strand(ioc_), [self = shared_from_this()](beast::error_code ec, tcp::socket s) {
+          if (ec == net::error::operation_aborted || !self->acceptor_.is_open()) return;
+          if (!ec) {
+            beast::error_code ignored;
+            s.set_option(tcp::no_delay(true), ignored);
+            std::make_shared<Session>(std::move(s), self->ctx_, self->upgrade_)->run();
+          } else if (ec == net::error::no_descriptors || ec == net::error::no_buffer_space) {
+            // Out of file descriptors: back off briefly instead of spinning.
+            auto timer = std::make_shared<net::steady_timer>(self->acceptor_.get_executor(),
+                                                             std::chrono::milliseconds(50));
+            return timer->async_wait([self, timer](beast::error_code) { self->accept(); });
+          }
+          self->accept();
+        });
+  }
+
+  void close() {
+    net::post(acceptor_.get_executor(), [self = shared_from_this()] {
+      beast::error_code ignored;
+      self->acceptor_.close(ignored);
+    });
+  }
+
+  tcp::endpoint local_endpoint() const { return endpoint_; }
+
+ private:
+  net::io_context& ioc_;
+  tcp::acceptor acceptor_;
+  app::Context& ctx_;
+  const DocumentUpgrade& upgrade_;
+  tcp::endpoint endpoint_;
+};
+
+HttpServer::HttpServer(net::io_context& ioc, app::Context& ctx, DocumentUpgrade upgrade)
+    : ioc_(ioc), ctx_(ctx), upgrade_(std::move(upgrade)) {}
+
+HttpServer::~HttpServer() = default;
+
+void HttpServer::start() {
+  const auto address = net::ip::make_address(ctx_.config().address);
+  listener_ = std::make_shared<Listener>(ioc_, ctx_, upgrade_);
+  listener_->open(tcp::endpoint{address, ctx_.config().port});
+  listener_->accept();
+}
+
+void HttpServer::stop() {
+  if (listener_) listener_->close();
+}
+
+tcp::endpoint HttpServer::local_endpoint() const { return listener_->local_endpoint(); }
+
+}  // namespace napc::http

@@ -1,0 +1,488 @@
+#include "storage/database.hpp"
+
+#include <sqlite3.h>
+
+#include <array>
+#include <chrono>
+
+namespace napc::storage {
+namespace {
+
+// Forward migrations: kMigrations[i] takes a database from user_version i to i + 1.
+// DO NOT CHANGE an entry once released; append a new one and bump kSchemaVersion.
+constexpr std::array<std::string_view, kSchemaVersion> kMigrations = {
+    R"sql(
+CREATE TABLE consultations (
+  id          TEXT PRIMARY KEY,
+  title       TEXT NOT NULL,
+  template_id TEXT NOT NULL DEFAULT '',
+  created_at  INTEGER NOT NULL
+);
+CREATE TABLE sections (
+  consultation_id TEXT NOT NULL REFERENCES consultations(id),
+  key             TEXT NOT NULL,
+  title           TEXT NOT NULL,
+  position        INTEGER NOT NULL,
+  number          TEXT NOT NULL DEFAULT '',
+  pillar          TEXT NOT NULL DEFAULT '',
+  kind            TEXT NOT NULL DEFAULT 'richtext',
+  editors         TEXT NOT NULL DEFAULT '',
+  constituencies  TEXT NOT NULL DEFAULT '',
+  locked          INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (consultation_id, key)
+);
+CREATE TABLE invitations (
+  id              INTEGER PRIMARY KEY,
+  consultation_id TEXT NOT NULL REFERENCES consultations(id),
+  code            TEXT NOT NULL UNIQUE,
+  role            TEXT NOT NULL,
+  constituency    TEXT NOT NULL,
+  max_uses        INTEGER NOT NULL,
+  uses            INTEGER NOT NULL DEFAULT 0,
+  expires_at      INTEGER
+);
+CREATE TABLE participants (
+  id              INTEGER PRIMARY KEY,
+  consultation_id TEXT NOT NULL REFERENCES consultations(id),
+  display_name    TEXT NOT NULL,
+  organisation    TEXT NOT NULL,
+  constituency    TEXT NOT NULL,
+  role            TEXT NOT NULL,
+  invitation_id   INTEGER REFERENCES invitations(id),
+  created_at      INTEGER NOT NULL
+);
+CREATE INDEX participants_by_consultation ON participants(consultation_id);
+CREATE TABLE tokens (
+  hash           BLOB PRIMARY KEY,
+  participant_id INTEGER NOT NULL REFERENCES participants(id),
+  created_at     INTEGER NOT NULL,
+  revoked        INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE documents (
+  name         TEXT PRIMARY KEY,
+  snapshot     BLOB NOT NULL,
+  snapshot_seq INTEGER NOT NULL,
+  created_at   INTEGER NOT NULL,
+  updated_at   INTEGER NOT NULL
+);
+CREATE TABLE document_updates (
+  document       TEXT NOT NULL,
+  seq            INTEGER NOT NULL,
+  data           BLOB NOT NULL,
+  participant_id INTEGER,
+  created_at     INTEGER NOT NULL,
+  PRIMARY KEY (document, seq)
+);
+CREATE TABLE contributions (
+  document       TEXT NOT NULL,
+  participant_id INTEGER NOT NULL REFERENCES participants(id),
+  inserted       INTEGER NOT NULL DEFAULT 0,
+  deleted        INTEGER NOT NULL DEFAULT 0,
+  updates        INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (document, participant_id)
+);
+)sql",
+};
+
+}  // namespace
+
+std::int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+Database::Database(const std::string& path, OpenOptions options)
+    : conn_(path, options.read_only) {
+  if (options.read_only) {
+    if (schema_version() > kSchemaVersion) {
+      throw Error(-1, "database schema version " + std::to_string(schema_version()) +
+                          " is newer than this binary (" + std::to_string(kSchemaVersion) + ")");
+    }
+    return;
+  }
+  conn_.exec("PRAGMA journal_mode=WAL");
+  conn_.exec(options.synchronous_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
+  conn_.exec("PRAGMA foreign_keys=ON");
+  migrate();
+}
+
+int Database::schema_version() {
+  auto stmt = conn_.prepare("PRAGMA user_version");
+  stmt.step();
+  return static_cast<int>(stmt.column_int(0));
+}
+
+void Database::migrate() {
+  const int current = schema_version();
+  if (current > kSchemaVersion) {
+    throw Error(-1, "database schema version " + std::to_string(current) +
+                        " is newer than this binary (" + std::to_string(kSchemaVersion) + ")");
+  }
+  for (int v = current; v < kSchemaVersion; ++v) {
+    Transaction tx(conn_);
+    conn_.exec(kMigrations[static_cast<std::size_t>(v)]);
+    conn_.exec("PRAGMA user_version = " + std::to_string(v + 1));
+    tx.commit();
+  }
+}
+
+void Database::insert_consultation(const ConsultationRow& row) {
+  conn_.prepare("INSERT INTO consultations(id, title, template_id, created_at) VALUES(?,?,?,?)")
+      .bind(1, row.id)
+      .bind(2, row.title)
+      .bind(3, row.template_id)
+      .bind(4, row.created_at)
+      .run();
+}
+
+std::optional<ConsultationRow> Database::find_consultation(std::string_view id) {
+  auto stmt =
+      conn_.prepare("SELECT id, title, template_id, created_at FROM consultations WHERE id = ?");
+  stmt.bind(1, id);
+  if (!stmt.step()) return std::nullopt;
+  return ConsultationRow{stmt.column_text(0), stmt.column_text(1), stmt.column_text(2),
+                         stmt.column_int(3)};
+}
+
+std::vector<ConsultationRow> Database::list_consultations() {
+  auto stmt = conn_.prepare(
+      "SELECT id, title, template_id, created_at FROM consultations ORDER BY created_at, id");
+  std::vector<ConsultationRow> out;
+  while (stmt.step()) {
+    out.push_back({stmt.column_text(0), stmt.column_text(1), stmt.column_text(2),
+                   stmt.column_int(3)});
+  }
+  return out;
+}
+
+void Database::insert_section(std::string_view consultation_id, const SectionRow& row) {
+  conn_
+      .prepare(
+          "INSERT INTO sections(consultation_id, key, title, position, number, pillar, kind, "
+          "editors, constituencies, locked) VALUES(?,?,?,?,?,?,?,?,?,?)")
+      .bind(1, consultation_id)
+      .bind(2, row.key)
+      .bind(3, row.title)
+      .bind(4, row.position)
+      .bind(5, row.number)
+      .bind(6, row.pillar)
+      .bind(7, row.kind)
+      .bind(8, row.editors)
+      .bind(9, row.constituencies)
+      .bind(10, std::int64_t{row.locked ? 1 : 0})
+      .run();
+}
+
+namespace {
+constexpr std::string_view kSectionColumns =
+    "SELECT key, title, position, number, pillar, kind, editors, constituencies, locked "
+    "FROM sections ";
+SectionRow read_section(const Statement& stmt) {
+  SectionRow row;
+  row.key = stmt.column_text(0);
+  row.title = stmt.column_text(1);
+  row.position = stmt.column_int(2);
+  row.number = stmt.column_text(3);
+  row.pillar = stmt.column_text(4);
+  row.kind = stmt.column_text(5);
+  row.editors = stmt.column_text(6);
+  row.constituencies = stmt.column_text(7);
+  row.locked = stmt.column_int(8) != 0;
+  return row;
+}
+}  // namespace
+
+std::vector<SectionRow> Database::sections(std::string_view consultation_id) {
+  auto stmt = conn_.prepare(std::string(kSectionColumns) +
+                            "WHERE consultation_id = ? ORDER BY position, key");
+  stmt.bind(1, consultation_id);
+  std::vector<SectionRow> out;
+  while (stmt.step()) out.push_back(read_section(stmt));
+  return out;
+}
+
+std::optional<SectionRow> Database::find_section(std::string_view consultation_id,
+                                                 std::string_view key) {
+  auto stmt = conn_.prepare(std::string(kSectionColumns) + "WHERE consultation_id = ? AND key = ?");
+  stmt.bind(1, consultation_id).bind(2, key);
+  if (!stmt.step()) return std::nullopt;
+  return read_section(stmt);
+}
+
+std::int64_t Database::insert_invitation(const InvitationRow& row) {
+  conn_
+      .prepare(
+          "INSERT INTO invitations(consultation_id, code, role, constituency, max_uses, uses, "
+          "expires_at) VALUES(?,?,?,?,?,?,?)")
+      .bind(1, row.consultation_id)
+      .bind(2, row.code)
+      .bind(3, row.role)
+      .bind(4, row.constituency)
+      .bind(5, row.max_uses)
+      .bind(6, row.uses)
+      .bind(7, row.expires_at)
+      .run();
+  return conn_.last_insert_rowid();
+}
+
+namespace {
+InvitationRow read_invitation(const Statement& stmt) {
+  InvitationRow row;
+  row.id = stmt.column_int(0);
+  row.consultation_id = stmt.column_text(1);
+  row.code = stmt.column_text(2);
+  row.role = stmt.column_text(3);
+  row.constituency = stmt.column_text(4);
+  row.max_uses = stmt.column_int(5);
+  row.uses = stmt.column_int(6);
+  if (!stmt.column_is_null(7)) row.expires_at = stmt.column_int(7);
+  return row;
+}
+constexpr std::string_view kInvitationColumns =
+    "SELECT id, consultation_id, code, role, constituency, max_uses, uses, expires_at "
+    "FROM invitations ";
+}  // namespace
+
+std::optional<InvitationRow> Database::find_invitation_by_code(std::string_view code) {
+  auto stmt = conn_.prepare(std::string(kInvitationColumns) + "WHERE code = ?");
+  stmt.bind(1, code);
+  if (!stmt.step()) return std::nullopt;
+  return read_invitation(stmt);
+}
+
+std::vector<InvitationRow> Database::invitations(std::string_view consultation_id) {
+  auto stmt = conn_.prepare(std::string(kInvitationColumns) + "WHERE consultation_id = ? ORDER BY id");
+  stmt.bind(1, consultation_id);
+  std::vector<InvitationRow> out;
+  while (stmt.step()) out.push_back(read_invitation(stmt));
+  return out;
+}
+
+bool Database::consume_invitation(std::int64_t invitation_id) {
+  conn_.prepare("UPDATE invitations SET uses = uses + 1 WHERE id = ? AND uses < max_uses")
+      .bind(1, invitation_id)
+      .run();
+  return conn_.changes() == 1;
+}
+
+std::int64_t Database::insert_participant(const ParticipantRow& row,
+                                          std::optional<std::int64_t> invitation) {
+  conn_
+      .prepare(
+          "INSERT INTO participants(consultation_id, display_name, organisation, constituency, "
+          "role, invitation_id, created_at) VALUES(?,?,?,?,?,?,?)")
+      .bind(1, row.consultation_id)
+      .bind(2, row.display_name)
+      .bind(3, row.organisation)
+      .bind(4, row.constituency)
+      .bind(5, row.role)
+      .bind(6, invitation)
+      .bind(7, row.created_at)
+      .run();
+  return conn_.last_insert_rowid();
+}
+
+std::optional<ParticipantRow> Database::find_participant(std::int64_t id) {
+  auto stmt = conn_.prepare(
+      "SELECT id, consultation_id, display_name, organisation, constituency, role, created_at "
+      "FROM participants WHERE id = ?");
+  stmt.bind(1, id);
+  if (!stmt.step()) return std::nullopt;
+  return ParticipantRow{stmt.column_int(0),  stmt.column_text(1), stmt.column_text(2),
+                        stmt.column_text(3), stmt.column_text(4), stmt.column_text(5),
+                        stmt.column_int(6)};
+}
+
+void Database::insert_token(std::span<const std::uint8_t> hash, std::int64_t participant_id,
+                            std::int64_t created_at) {
+  conn_.prepare("INSERT INTO tokens(hash, participant_id, created_at) VALUES(?,?,?)")
+      .bind(1, hash)
+      .bind(2, participant_id)
+      .bind(3, created_at)
+      .run();
+}
+
+std::optional<std::int64_t> Database::participant_for_token(std::span<const std::uint8_t> hash) {
+  auto stmt = conn_.prepare("SELECT participant_id FROM tokens WHERE hash = ? AND revoked = 0");
+  stmt.bind(1, hash);
+  if (!stmt.step()) return std::nullopt;
+  return stmt.column_int(0);
+}
+
+StoredDocument Database::load_document(std::string_view name) {
+  StoredDocument doc;
+  {
+    auto stmt = conn_.prepare("SELECT snapshot, snapshot_seq FROM documents WHERE name = ?");
+    stmt.bind(1, name);
+    if (stmt.step()) {
+      doc.snapshot = stmt.column_blob(0);
+      doc.snapshot_seq = stmt.column_int(1);
+    }
+  }
+  doc.next_seq = doc.snapshot_seq + 1;
+  auto stmt = conn_.prepare(
+      "SELECT seq, data FROM document_updates WHERE document = ? AND seq > ? ORDER BY seq");
+  stmt.bind(1, name).bind(2, doc.snapshot_seq);
+  while (stmt.step()) {
+    StoredUpdate u{stmt.column_int(0), stmt.column_blob(1)};
+    doc.log_bytes += u.data.size();
+    doc.next_seq = u.seq + 1;
+    doc.updates.push_back(std::move(u));
+  }
+  return doc;
+}
+
+void Database::append_update(std::string_view name, std::int64_t seq,
+                             std::span<const std::uint8_t> data,
+                             std::optional<std::int64_t> participant_id, std::int64_t created_at) {
+  if (!append_stmt_.valid()) {
+    append_stmt_ = conn_.prepare(
+        "INSERT INTO document_updates(document, seq, data, participant_id, created_at) "
+        "VALUES(?,?,?,?,?)");
+  }
+  append_stmt_.bind(1, name)
+      .bind(2, seq)
+      .bind(3, data)
+      .bind(4, participant_id)
+      .bind(5, created_at)
+      .run();
+}
+
+void Database::compact_document(std::string_view name, std::span<const std::uint8_t> snapshot,
+                                std::int64_t upto_seq, std::int64_t now) {
+  Transaction tx(conn_);
+  conn_
+      .prepare(
+          "INSERT INTO documents(name, snapshot, snapshot_seq, created_at, updated_at) "
+          "VALUES(?1, ?2, ?3, ?4, ?4) ON CONFLICT(name) DO UPDATE SET snapshot = ?2, "
+          "snapshot_seq = ?3, updated_at = ?4 WHERE snapshot_seq <= ?3")
+      .bind(1, name)
+      .bind(2, snapshot)
+      .bind(3, upto_seq)
+      .bind(4, now)
+      .run();
+  conn_.prepare("DELETE FROM document_updates WHERE document = ? AND seq <= ?")
+      .bind(1, name)
+      .bind(2, upto_seq)
+      .run();
+  tx.commit();
+}
+
+std::vector<std::string> Database::document_names() {
+  auto stmt = conn_.prepare(
+      "SELECT name FROM documents UNION SELECT DISTINCT document FROM document_updates "
+      "ORDER BY 1");
+  std::vector<std::string> out;
+  while (stmt.step()) out.push_back(stmt.column_text(0));
+  return out;
+}
+
+void Database::add_contribution(std::string_view document, std::int64_t participant_id,
+                                std::int64_t inserted, std::int64_t deleted) {
+  if (!contribution_stmt_.valid()) {
+    contribution_stmt_ = conn_.prepare(
+        "INSERT INTO contributions(document, participant_id, inserted, deleted, updates) "
+        "VALUES(?1, ?2, ?3, ?4, 1) ON CONFLICT(document, participant_id) DO UPDATE SET "
+        "inserted = inserted + ?3, deleted = deleted + ?4, updates = updates + 1");
+  }
+  contribution_stmt_.bind(1, document)
+      .bind(2, participant_id)
+      .bind(3, inserted)
+      .bind(4, deleted)
+      .run();
+}
+
+std::vector<ContributionRow> Database::contributions(std::string_view document_prefix) {
+  auto stmt = conn_.prepare(
+      "SELECT document, participant_id, inserted, deleted, updates FROM contributions "
+      "WHERE substr(document, 1, length(?1)) = ?1 ORDER BY document, participant_id");
+  stmt.bind(1, document_prefix);
+  std::vector<ContributionRow> out;
+  while (stmt.step()) {
+    out.push_back({stmt.column_text(0), stmt.column_int(1), stmt.column_int(2),
+                   stmt.column_int(3), stmt.column_int(4)});
+  }
+  return out;
+}
+
+std::vector<std::string> Database::check() {
+  std::vector<std::string> problems;
+  {
+    auto stmt = conn_.prepare("PRAGMA integrity_check");
+    while (stmt.step()) {
+      auto line = stmt.column_text(0);
+      if (line != "ok") problems.push_back("integrity: " + line);
+    }
+  }
+  {
+    auto stmt = conn_.prepare("PRAGMA foreign_key_check");
+    while (stmt.step()) {
+      problems.push_back("foreign key: table " + stmt.column_text(0) + " row " +
+                         std::to_string(stmt.column_int(1)) + " -> " + stmt.column_text(2));
+    }
+  }
+  const int version = schema_version();
+  if (version != kSchemaVersion) {
+    problems.push_back("schema version " + std::to_string(version) + ", expected " +
+                       std::to_string(kSchemaVersion));
+    return problems;
+  }
+  {
+    // A log entry at or below its snapshot's seq should have been deleted by the compaction
+    // that produced the snapshot (both happen in one transaction).
+    auto stmt = conn_.prepare(
+        "SELECT u.document, count(*) FROM document_updates u JOIN documents d ON d.name = "
+        "u.document WHERE u.seq <= d.snapshot_seq GROUP BY u.document");
+    while (stmt.step()) {
+      problems.push_back("document " + stmt.column_text(0) + ": " +
+                         std::to_string(stmt.column_int(1)) +
+                         " log entries already covered by the snapshot");
+    }
+  }
+  {
+    auto stmt = conn_.prepare(
+        "SELECT t.participant_id FROM tokens t LEFT JOIN participants p ON p.id = "
+        "t.participant_id WHERE p.id IS NULL");
+    while (stmt.step()) {
+      problems.push_back("token for unknown participant " + std::to_string(stmt.column_int(0)));
+    }
+  }
+  return problems;
+}
+
+void Database::backup_to(const std::filesystem::path& dest) {
+  std::error_code ec;
+  if (std::filesystem::exists(dest, ec)) {
+    throw Error(-1, "backup destination '" + dest.string() + "' already exists");
+  }
+  sqlite3* out = nullptr;
+  int rc = sqlite3_open_v2(dest.c_str(), &out, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+                           nullptr);
+  if (rc != SQLITE_OK) {
+    std::string msg = "cannot create '" + dest.string() + "': " + sqlite3_errstr(rc);
+    sqlite3_close(out);
+    throw Error(rc, msg);
+  }
+  sqlite3_backup* backup = sqlite3_backup_init(out, "main", conn_.handle(), "main");
+  if (backup == nullptr) {
+    std::string msg = std::string("backup: ") + sqlite3_errmsg(out);
+    sqlite3_close(out);
+    throw Error(-1, msg);
+  }
+  // Copy in steps so that a busy server is never blocked for long; SQLite restarts the copy
+  // by itself if the source changes between steps through another connection.
+  do {
+    rc = sqlite3_backup_step(backup, 256);
+    if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) sqlite3_sleep(20);
+  } while (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED);
+  sqlite3_backup_finish(backup);
+  const int final_rc = sqlite3_errcode(out);
+  sqlite3_close(out);
+  if (rc != SQLITE_DONE || final_rc != SQLITE_OK) {
+    std::filesystem::remove(dest, ec);
+    throw Error(rc, std::string("backup failed: ") + sqlite3_errstr(rc));
+  }
+}
+
+}  // namespace napc::storage

@@ -1,0 +1,164 @@
+#pragma once
+// The NAP Consult database: schema, forward migrations, and the row-level operations the rest of
+// the server builds on. Storage knows bytes and rows; it does not know Yjs or the network.
+//
+// On-disk layout (schema version kSchemaVersion, PRAGMA user_version):
+//   consultations(id, title, template_id, created_at)
+//   sections(consultation_id, key, title, position, number, pillar, kind, editors, ...)
+//   invitations(id, consultation_id, code, role, constituency, max_uses, uses, expires_at)
+//   participants(id, consultation_id, display_name, organisation, constituency, role, ...)
+//   tokens(hash = SHA-256 of the bearer token, participant_id, created_at, revoked)
+//   documents(name, snapshot, snapshot_seq, created_at, updated_at)   one compacted state per doc
+//   document_updates(document, seq, data, participant_id, created_at) the append-only log
+//   contributions(document, participant_id, inserted, deleted, updates)
+// A document's state is its snapshot followed by its log entries with seq > snapshot_seq, in
+// seq order.
+//
+// Thread safety: none; a Database belongs to one thread (see StorageThread).
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "storage/sqlite.hpp"
+
+namespace napc::storage {
+
+// DO NOT CHANGE existing migrations: they are applied to databases in the field. Add new ones.
+inline constexpr int kSchemaVersion = 1;
+
+struct OpenOptions {
+  // synchronous=FULL survives power loss; NORMAL (the default) survives a process crash.
+  bool synchronous_full = false;
+  bool read_only = false;
+};
+
+struct ConsultationRow {
+  std::string id;
+  std::string title;
+  std::string template_id;
+  std::int64_t created_at = 0;
+};
+
+struct SectionRow {
+  std::string key;
+  std::string title;
+  std::int64_t position = 0;
+  std::string number;          // display number ("10.1"); may be empty
+  std::string pillar;          // 4P pillar, or "none"
+  std::string kind = "richtext";
+  std::string editors;         // comma-separated roles that may edit the document
+  std::string constituencies;  // comma-separated; if non-empty, editors must also be of these
+  bool locked = false;
+};
+
+struct InvitationRow {
+  std::int64_t id = 0;
+  std::string consultation_id;
+  std::string code;
+  std::string role;
+  std::string constituency;
+  std::int64_t max_uses = 0;
+  std::int64_t uses = 0;
+  std::optional<std::int64_t> expires_at;
+};
+
+struct ParticipantRow {
+  std::int64_t id = 0;
+  std::string consultation_id;
+  std::string display_name;
+  std::string organisation;
+  std::string constituency;
+  std::string role;
+  std::int64_t created_at = 0;
+};
+
+struct StoredUpdate {
+  std::int64_t seq = 0;
+  Bytes data;
+};
+
+struct StoredDocument {
+  Bytes snapshot;                     // empty for a new document
+  std::int64_t snapshot_seq = 0;      // log entries up to this seq are folded into the snapshot
+  std::vector<StoredUpdate> updates;  // seq > snapshot_seq, ascending
+  std::int64_t next_seq = 1;
+  std::size_t log_bytes = 0;
+};
+
+struct ContributionRow {
+  std::string document;
+  std::int64_t participant_id = 0;
+  std::int64_t inserted = 0;
+  std::int64_t deleted = 0;
+  std::int64_t updates = 0;
+};
+
+class Database {
+ public:
+  // Opens or creates the database and migrates it to kSchemaVersion. Throws storage::Error,
+  // also when the file was written by a newer schema than this binary knows.
+  explicit Database(const std::string& path, OpenOptions options = {});
+
+  Connection& connection() { return conn_; }
+  int schema_version();
+
+  // Consultations and their sections.
+  void insert_consultation(const ConsultationRow& row);
+  std::optional<ConsultationRow> find_consultation(std::string_view id);
+  std::vector<ConsultationRow> list_consultations();
+  void insert_section(std::string_view consultation_id, const SectionRow& row);
+  std::vector<SectionRow> sections(std::string_view consultation_id);
+  std::optional<SectionRow> find_section(std::string_view consultation_id, std::string_view key);
+
+  // Invitations and participants.
+  std::int64_t insert_invitation(const InvitationRow& row);
+  std::optional<InvitationRow> find_invitation_by_code(std::string_view code);
+  std::vector<InvitationRow> invitations(std::string_view consultation_id);
+  // Consumes one use if the invitation still has one. Returns false when exhausted.
+  bool consume_invitation(std::int64_t invitation_id);
+  std::int64_t insert_participant(const ParticipantRow& row, std::optional<std::int64_t> invitation);
+  std::optional<ParticipantRow> find_participant(std::int64_t id);
+
+  // Bearer tokens, by SHA-256 hash.
+  void insert_token(std::span<const std::uint8_t> hash, std::int64_t participant_id,
+                    std::int64_t created_at);
+  std::optional<std::int64_t> participant_for_token(std::span<const std::uint8_t> hash);
+
+  // Documents: snapshot + append-only log.
+  StoredDocument load_document(std::string_view name);
+  // Appends one log entry. REQUIRES: inside a transaction; seq is the document's next seq.
+  void append_update(std::string_view name, std::int64_t seq, std::span<const std::uint8_t> data,
+                     std::optional<std::int64_t> participant_id, std::int64_t created_at);
+  // Replaces the snapshot with `snapshot` (the state up to and including `upto_seq`) and deletes
+  // the log entries it covers, in one transaction.
+  void compact_document(std::string_view name, std::span<const std::uint8_t> snapshot,
+                        std::int64_t upto_seq, std::int64_t now);
+  std::vector<std::string> document_names();
+
+  // Contribution ledger. REQUIRES: inside a transaction.
+  void add_contribution(std::string_view document, std::int64_t participant_id,
+                        std::int64_t inserted, std::int64_t deleted);
+  std::vector<ContributionRow> contributions(std::string_view document_prefix);
+
+  // `db check`: integrity_check, foreign keys, schema version and log/snapshot consistency.
+  // Returns the problems found; empty means healthy.
+  std::vector<std::string> check();
+  // `db backup`: an online copy with SQLite's backup API; `dest` must not exist.
+  void backup_to(const std::filesystem::path& dest);
+
+ private:
+  void migrate();
+
+  Connection conn_;
+  // Cached for the hot path (group commit of document updates).
+  Statement append_stmt_;
+  Statement contribution_stmt_;
+};
+
+// Seconds since the Unix epoch.
+std::int64_t unix_now();
+
+}  // namespace napc::storage

@@ -1,0 +1,104 @@
+#include "storage/storage_thread.hpp"
+
+#include <iostream>
+#include <utility>
+
+namespace napc::storage {
+
+StorageThread::StorageThread(std::unique_ptr<Database> db, CommitObserver observer)
+    : db_(std::move(db)), observer_(std::move(observer)), thread_([this] { run(); }) {}
+
+StorageThread::~StorageThread() { stop(); }
+
+void StorageThread::post(Task task) {
+  {
+    std::lock_guard lock(mutex_);
+    queue_.emplace_back(std::move(task));
+  }
+  cv_.notify_one();
+}
+
+void StorageThread::append(DocumentAppend update, AppendDone done) {
+  {
+    std::lock_guard lock(mutex_);
+    queue_.emplace_back(AppendItem{std::move(update), std::move(done)});
+  }
+  cv_.notify_one();
+}
+
+void StorageThread::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  cv_.notify_one();
+  if (thread_.joinable()) thread_.join();
+}
+
+std::size_t StorageThread::backlog() const {
+  std::lock_guard lock(mutex_);
+  return queue_.size() + in_progress_;
+}
+
+void StorageThread::run() {
+  for (;;) {
+    std::deque<Item> work;
+    {
+      std::unique_lock lock(mutex_);
+      cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping and drained
+      work.swap(queue_);
+      in_progress_ = work.size();
+    }
+    // FIFO: a run of consecutive appends becomes one transaction; tasks run one by one.
+    std::deque<Item> batch;
+    auto flush = [&] {
+      if (!batch.empty()) commit_batch(batch);
+      batch.clear();
+    };
+    for (auto& item : work) {
+      if (std::holds_alternative<AppendItem>(item)) {
+        batch.push_back(std::move(item));
+        continue;
+      }
+      flush();
+      try {
+        std::get<Task>(item)(*db_);
+      } catch (const std::exception& e) {
+        std::cerr << "napconsult: storage task failed: " << e.what() << '\n';
+      }
+    }
+    flush();
+    std::lock_guard lock(mutex_);
+    in_progress_ = 0;
+  }
+}
+
+void StorageThread::commit_batch(std::deque<Item>& batch) {
+  if (commit_delay_.count() > 0) std::this_thread::sleep_for(commit_delay_);
+  const auto start = std::chrono::steady_clock::now();
+  bool ok = true;
+  try {
+    Transaction tx(db_->connection());
+    const auto now = unix_now();
+    for (auto& item : batch) {
+      auto& u = std::get<AppendItem>(item).update;
+      db_->append_update(u.document, u.seq, *u.data, u.participant_id, now);
+      if (u.participant_id) {
+        db_->add_contribution(u.document, *u.participant_id, u.inserted, u.deleted);
+      }
+    }
+    tx.commit();
+  } catch (const std::exception& e) {
+    std::cerr << "napconsult: group commit of " << batch.size() << " updates failed: " << e.what()
+              << '\n';
+    ok = false;
+  }
+  if (ok && observer_) observer_(std::chrono::steady_clock::now() - start, batch.size());
+  for (auto& item : batch) {
+    auto& done = std::get<AppendItem>(item).done;
+    if (done) done(ok);
+  }
+}
+
+}  // namespace napc::storage
