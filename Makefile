@@ -28,7 +28,7 @@ build: bootstrap
 
 run: build
 	@mkdir -p $(dir $(DB))
-	$(BUILD)/bin/napconsult demo --listen $(LISTEN)
+	$(BUILD)/bin/napconsult demo --listen $(LISTEN) --db $(DB)
 
 test:
 	@scripts/bootstrap test
