@@ -1,7 +1,5 @@
 #include "cli.hpp"
 
-#include <crdt/doc.hpp>
-
 #include <charconv>
 #include <chrono>
 #include <csignal>
@@ -15,6 +13,8 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <crdt/doc.hpp>
 
 #include "app/context.hpp"
 #include "consult/crypto.hpp"
@@ -127,12 +127,12 @@ bool apply_limits(const Args& a, app::Limits& limits) {
     const char* name;
     std::size_t* field;
   };
-  for (const auto& [name, field] : std::initializer_list<SizeOpt>{
-           {"--max-message-bytes", &limits.max_message_bytes},
-           {"--max-document-bytes", &limits.max_document_bytes},
-           {"--queue-bytes", &limits.queue_bytes},
-           {"--queue-messages", &limits.queue_messages},
-           {"--max-connections", &limits.max_connections}}) {
+  for (const auto& [name, field] :
+       std::initializer_list<SizeOpt>{{"--max-message-bytes", &limits.max_message_bytes},
+                                      {"--max-document-bytes", &limits.max_document_bytes},
+                                      {"--queue-bytes", &limits.queue_bytes},
+                                      {"--queue-messages", &limits.queue_messages},
+                                      {"--max-connections", &limits.max_connections}}) {
     if (auto v = a.get(name)) {
       if (!parse_number(*v, *field) || *field == 0) {
         std::cerr << "napconsult: " << name << " wants a positive integer\n";
@@ -144,14 +144,14 @@ bool apply_limits(const Args& a, app::Limits& limits) {
     const char* name;
     double* field;
   };
-  for (const auto& [name, field] : std::initializer_list<RateOpt>{
-           {"--conn-rate", &limits.conn_rate},
-           {"--conn-burst", &limits.conn_burst},
-           {"--msg-rate", &limits.msg_rate},
-           {"--msg-burst", &limits.msg_burst},
-           {"--byte-rate", &limits.byte_rate},
-           {"--byte-burst", &limits.byte_burst},
-           {"--join-failure-burst", &limits.join_failure_burst}}) {
+  for (const auto& [name, field] :
+       std::initializer_list<RateOpt>{{"--conn-rate", &limits.conn_rate},
+                                      {"--conn-burst", &limits.conn_burst},
+                                      {"--msg-rate", &limits.msg_rate},
+                                      {"--msg-burst", &limits.msg_burst},
+                                      {"--byte-rate", &limits.byte_rate},
+                                      {"--byte-burst", &limits.byte_burst},
+                                      {"--join-failure-burst", &limits.join_failure_burst}}) {
     if (auto v = a.get(name)) {
       char* end = nullptr;
       *field = std::strtod(v->c_str(), &end);
@@ -268,8 +268,8 @@ void print_demo(storage::Database& db, const std::string& base) {
   std::cout << "demo consultation " << id << '\n'
             << "  facilitator: " << base << "/?consultation=" << id << "#token=" << token << '\n';
   for (const auto& inv : invitations) {
-    std::cout << "  " << consult::to_string(inv.role) << " (" << inv.constituency
-              << "): " << base << "/?join=" << inv.code << '\n';
+    std::cout << "  " << consult::to_string(inv.role) << " (" << inv.constituency << "): " << base
+              << "/?join=" << inv.code << '\n';
   }
 }
 
@@ -277,16 +277,32 @@ void print_demo(storage::Database& db, const std::string& base) {
 
 int serve(std::span<const std::string_view> raw, bool demo) {
   const auto a = parse(raw,
-                       {"--listen", "--db", "--web", "--threads", "--synchronous",
-                        "--max-message-bytes", "--max-document-bytes", "--queue-bytes",
-                        "--queue-messages", "--max-connections", "--conn-rate", "--conn-burst",
-                        "--msg-rate", "--msg-burst", "--byte-rate", "--byte-burst",
-                        "--join-failure-burst", "--idle-timeout", "--write-timeout", "--handshake-timeout",
-                        "--unload-delay-ms", "--debug-commit-delay-ms"},
+                       {"--listen",
+                        "--db",
+                        "--web",
+                        "--threads",
+                        "--synchronous",
+                        "--max-message-bytes",
+                        "--max-document-bytes",
+                        "--queue-bytes",
+                        "--queue-messages",
+                        "--max-connections",
+                        "--conn-rate",
+                        "--conn-burst",
+                        "--msg-rate",
+                        "--msg-burst",
+                        "--byte-rate",
+                        "--byte-burst",
+                        "--join-failure-burst",
+                        "--idle-timeout",
+                        "--write-timeout",
+                        "--handshake-timeout",
+                        "--unload-delay-ms",
+                        "--debug-commit-delay-ms"},
                        {});
   if (!a || !a->positional.empty()) {
-    std::cerr << "napconsult: see `napconsult help` for the options of " << (demo ? "demo" : "serve")
-              << '\n';
+    std::cerr << "napconsult: see `napconsult help` for the options of "
+              << (demo ? "demo" : "serve") << '\n';
     return 2;
   }
   app::Config config;
@@ -327,13 +343,13 @@ int serve(std::span<const std::string_view> raw, bool demo) {
   {
     net::io_context ioc(static_cast<int>(threads));
     sync::RoomRegistry rooms(ioc, ctx);
-    http::HttpServer server(
-        ioc, ctx,
-        [&ctx, &rooms](beast::tcp_stream&& stream, http::Request&& req,
-                       http::DocumentAccess access) {
-          std::make_shared<sync::WsSession>(std::move(stream), ctx, rooms, std::move(access))
-              ->run(std::move(req));
-        });
+    http::HttpServer server(ioc, ctx,
+                            [&ctx, &rooms](beast::tcp_stream&& stream, http::Request&& req,
+                                           http::DocumentAccess access) {
+                              std::make_shared<sync::WsSession>(std::move(stream), ctx, rooms,
+                                                                std::move(access))
+                                  ->run(std::move(req));
+                            });
     try {
       server.start();
     } catch (const boost::system::system_error& e) {
@@ -343,9 +359,8 @@ int serve(std::span<const std::string_view> raw, bool demo) {
       return 1;
     }
     const auto endpoint = server.local_endpoint();
-    const std::string host = endpoint.address().is_v6()
-                                 ? '[' + endpoint.address().to_string() + ']'
-                                 : endpoint.address().to_string();
+    const std::string host = endpoint.address().is_v6() ? '[' + endpoint.address().to_string() + ']'
+                                                        : endpoint.address().to_string();
     const std::string base = "http://" + host + ':' + std::to_string(endpoint.port());
     if (demo) {
       // The storage thread owns the database now; run the demo set-up there and wait.
@@ -381,21 +396,21 @@ int serve(std::span<const std::string_view> raw, bool demo) {
         if (!ec) poll_drained();
       });
     };
-    std::function<void(const beast::error_code&, int)> on_signal =
-        [&](const beast::error_code& ec, int) {
-          if (ec) return;
-          if (ctx.draining()) {
-            ioc.stop();
-            return;
-          }
-          std::cout << "napconsult: shutting down\n" << std::flush;
-          ctx.set_draining();
-          server.stop();
-          ctx.close_all_sessions();
-          *deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-          poll_drained();
-          signals.async_wait(on_signal);
-        };
+    std::function<void(const beast::error_code&, int)> on_signal = [&](const beast::error_code& ec,
+                                                                       int) {
+      if (ec) return;
+      if (ctx.draining()) {
+        ioc.stop();
+        return;
+      }
+      std::cout << "napconsult: shutting down\n" << std::flush;
+      ctx.set_draining();
+      server.stop();
+      ctx.close_all_sessions();
+      *deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+      poll_drained();
+      signals.async_wait(on_signal);
+    };
     signals.async_wait(on_signal);
     // Announced only now, so that a signal sent as soon as the line appears is handled.
     std::cout << "napconsult listening on " << base << (demo ? " (demo)" : "") << '\n'
@@ -430,9 +445,8 @@ int consultation(std::span<const std::string_view> raw) {
   try {
     const auto sections = consult::sections_for_template(a->get("--template").value_or(""));
     auto db = open_database(a->get("--db").value_or(env_or("NAPC_DB", "data/napconsult.db")));
-    const auto created =
-        consult::create_consultation(*db, {*a->get("--title"), sections.template_id,
-                                           sections.sections});
+    const auto created = consult::create_consultation(
+        *db, {*a->get("--title"), sections.template_id, sections.sections});
     if (a->flag("--json")) {
       std::cout << created.to_json().dump(2) << '\n';
     } else {

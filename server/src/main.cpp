@@ -6,12 +6,12 @@
 //   napconsult db check|backup|compact|dump --db PATH ...
 //   napconsult agendas list|show|validate|outline ...
 //   napconsult help | version
-#include <agendas/cli.hpp>
-
 #include <iostream>
 #include <span>
 #include <string_view>
 #include <vector>
+
+#include <agendas/cli.hpp>
 
 #include "cli.hpp"
 

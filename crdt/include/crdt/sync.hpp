@@ -45,10 +45,10 @@ Bytes encode_query_awareness();
  */
 struct Message {
   MessageType type = MessageType::sync;
-  SyncType sync_type = SyncType::step1;      // for type == sync
-  ByteView payload;                          // sync data, or the awareness update
+  SyncType sync_type = SyncType::step1;              // for type == sync
+  ByteView payload;                                  // sync data, or the awareness update
   AuthType auth_type = AuthType::permission_denied;  // for type == auth
-  std::string_view reason;                   // for type == auth
+  std::string_view reason;                           // for type == auth
 };
 
 /**

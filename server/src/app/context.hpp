@@ -27,9 +27,9 @@ struct Limits {
   std::size_t max_connections = 10000;
   double join_failure_rate = 1.0 / 6;  // refused joins per second per address ...
   double join_failure_burst = 5;       // ... after this many in a row: 429
-  double msg_rate = 1000;       // messages per second per connection ...
-  double msg_burst = 5000;      // ... burst; past it: close 1008
-  double byte_rate = 16 << 20;  // bytes per second per connection ...
+  double msg_rate = 1000;              // messages per second per connection ...
+  double msg_burst = 5000;             // ... burst; past it: close 1008
+  double byte_rate = 16 << 20;         // bytes per second per connection ...
   double byte_burst = 64 << 20;
   std::chrono::seconds ws_idle_timeout{60};  // no frame at all (pings count): close
   std::chrono::seconds handshake_timeout{15};
@@ -37,7 +37,7 @@ struct Limits {
   std::chrono::milliseconds unload_delay{5000};  // idle room kept this long after the last leaves
   std::chrono::milliseconds awareness_check{3000};
   std::chrono::milliseconds awareness_timeout{30000};
-  std::size_t compact_min_bytes = 64u << 10;  // never compact logs smaller than this
+  std::size_t compact_min_bytes = 64u << 10;        // never compact logs smaller than this
   std::chrono::milliseconds debug_commit_delay{0};  // fault injection (tests only)
 };
 

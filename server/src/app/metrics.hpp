@@ -12,9 +12,8 @@ namespace napc::app {
 // A fixed-bucket latency histogram in seconds.
 class Histogram {
  public:
-  static constexpr std::array<double, 14> kBounds = {0.0001, 0.00025, 0.0005, 0.001, 0.0025,
-                                                     0.005,  0.01,    0.025,  0.05,  0.1,
-                                                     0.25,   0.5,     1.0,    2.5};
+  static constexpr std::array<double, 14> kBounds = {
+      0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5};
   void observe(std::chrono::nanoseconds d);
   void render(std::string& out, const char* name, const char* help) const;
 
@@ -30,7 +29,7 @@ struct Metrics {
   std::atomic<std::int64_t> ws_connections{0};
   std::atomic<std::int64_t> rooms{0};
   std::atomic<std::int64_t> documents_loaded{0};
-  std::atomic<std::int64_t> queued_bytes{0};  // sum of all outbound queues
+  std::atomic<std::int64_t> queued_bytes{0};      // sum of all outbound queues
   std::atomic<std::int64_t> queue_peak_bytes{0};  // the largest one connection's queue has been
   // Counters.
   std::atomic<std::uint64_t> http_requests{0};

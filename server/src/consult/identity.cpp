@@ -90,7 +90,7 @@ std::optional<Role> parse_role(std::string_view text) {
 
 const std::vector<std::string_view>& constituencies() {
   static const std::vector<std::string_view> kAll = {
-      "government", "employers",     "workers", "victim_support",
+      "government",    "employers",     "workers", "victim_support",
       "civil_society", "international", "other"};
   return kAll;
 }
@@ -175,8 +175,7 @@ CreatedConsultation create_consultation(storage::Database& db, const CreateOptio
     row.constituency = std::string(plan.constituency);
     row.max_uses = plan.max_uses;
     db.insert_invitation(row);
-    out.invitations.push_back(
-        {format_code(row.code), plan.role, row.constituency, plan.max_uses});
+    out.invitations.push_back({format_code(row.code), plan.role, row.constituency, plan.max_uses});
   }
   tx.commit();
   return out;

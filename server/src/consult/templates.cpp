@@ -1,8 +1,8 @@
 #include "consult/templates.hpp"
 
-#include <agendas/agendas.hpp>
-
 #include <stdexcept>
+
+#include <agendas/agendas.hpp>
 
 namespace napc::consult {
 namespace {

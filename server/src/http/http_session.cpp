@@ -151,10 +151,9 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_->body_limit(kMaxRequestBody);
     parser_->header_limit(kMaxRequestHeader);
     stream_.expires_after(kRequestTimeout);
-    bhttp::async_read(stream_, buffer_, *parser_,
-                      [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                        self->on_read(ec);
-                      });
+    bhttp::async_read(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
   }
 
   void on_read(beast::error_code ec) {
@@ -177,7 +176,8 @@ class Session : public std::enable_shared_from_this<Session> {
     const std::string_view target(req_.target().data(), req_.target().size());
     const auto qpos = target.find('?');
     const auto path = target.substr(0, qpos);
-    const auto query = qpos == std::string_view::npos ? std::string_view{} : target.substr(qpos + 1);
+    const auto query =
+        qpos == std::string_view::npos ? std::string_view{} : target.substr(qpos + 1);
     const auto method = req_.method();
     const bool get = method == bhttp::verb::get || method == bhttp::verb::head;
 
@@ -234,26 +234,26 @@ class Session : public std::enable_shared_from_this<Session> {
   template <typename Work, typename Done>
   void with_storage(Work work, Done done) {
     auto self = shared_from_this();
-    ctx_.storage().post([self, work = std::move(work), done = std::move(done)](
-                            storage::Database& db) mutable {
-      std::optional<decltype(work(db))> result;
-      std::string failure;
-      try {
-        result.emplace(work(db));
-      } catch (const std::exception& e) {
-        failure = e.what();
-      }
-      net::post(self->stream_.get_executor(), [self, result = std::move(result),
-                                               failure = std::move(failure),
-                                               done = std::move(done)]() mutable {
-        if (!result) {
-          std::cerr << "napconsult: request failed in storage: " << failure << '\n';
-          return self->write(
-              error_response(self->req_, bhttp::status::internal_server_error, "internal_error"));
-        }
-        done(std::move(*result));
-      });
-    });
+    ctx_.storage().post(
+        [self, work = std::move(work), done = std::move(done)](storage::Database& db) mutable {
+          std::optional<decltype(work(db))> result;
+          std::string failure;
+          try {
+            result.emplace(work(db));
+          } catch (const std::exception& e) {
+            failure = e.what();
+          }
+          net::post(self->stream_.get_executor(),
+                    [self, result = std::move(result), failure = std::move(failure),
+                     done = std::move(done)]() mutable {
+                      if (!result) {
+                        std::cerr << "napconsult: request failed in storage: " << failure << '\n';
+                        return self->write(error_response(
+                            self->req_, bhttp::status::internal_server_error, "internal_error"));
+                      }
+                      done(std::move(*result));
+                    });
+        });
   }
 
   void handle_join() {
@@ -368,8 +368,7 @@ class Session : public std::enable_shared_from_this<Session> {
       res.keep_alive(false);
       return write(std::move(res));
     }
-    if (static_cast<std::size_t>(
-            ctx_.metrics().ws_connections.load(std::memory_order_relaxed)) >=
+    if (static_cast<std::size_t>(ctx_.metrics().ws_connections.load(std::memory_order_relaxed)) >=
         ctx_.limits().max_connections) {
       return reject(bhttp::status::service_unavailable, "too_many_connections",
                     "the server is at its connection limit");
@@ -438,12 +437,12 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void handle_ready() {
     if (ctx_.draining()) {
-      return write(json_response(req_, bhttp::status::service_unavailable,
-                                 {{"status", "draining"}}));
+      return write(
+          json_response(req_, bhttp::status::service_unavailable, {{"status", "draining"}}));
     }
     if (ctx_.storage().backlog() > kReadyBacklog) {
-      return write(json_response(req_, bhttp::status::service_unavailable,
-                                 {{"status", "storage_backlog"}}));
+      return write(
+          json_response(req_, bhttp::status::service_unavailable, {{"status", "storage_backlog"}}));
     }
     // The database must answer, and take its write lock, within kReadyTimeout.
     auto answered = std::make_shared<bool>(false);

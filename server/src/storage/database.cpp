@@ -1,9 +1,9 @@
 #include "storage/database.hpp"
 
-#include <sqlite3.h>
-
 #include <array>
 #include <chrono>
+
+#include <sqlite3.h>
 
 namespace napc::storage {
 namespace {
@@ -92,8 +92,7 @@ std::int64_t unix_now() {
       .count();
 }
 
-Database::Database(const std::string& path, OpenOptions options)
-    : conn_(path, options.read_only) {
+Database::Database(const std::string& path, OpenOptions options) : conn_(path, options.read_only) {
   if (options.read_only) {
     if (schema_version() > kSchemaVersion) {
       throw Error(-1, "database schema version " + std::to_string(schema_version()) +
@@ -150,8 +149,8 @@ std::vector<ConsultationRow> Database::list_consultations() {
       "SELECT id, title, template_id, created_at FROM consultations ORDER BY created_at, id");
   std::vector<ConsultationRow> out;
   while (stmt.step()) {
-    out.push_back({stmt.column_text(0), stmt.column_text(1), stmt.column_text(2),
-                   stmt.column_int(3)});
+    out.push_back(
+        {stmt.column_text(0), stmt.column_text(1), stmt.column_text(2), stmt.column_int(3)});
   }
   return out;
 }
@@ -252,7 +251,8 @@ std::optional<InvitationRow> Database::find_invitation_by_code(std::string_view 
 }
 
 std::vector<InvitationRow> Database::invitations(std::string_view consultation_id) {
-  auto stmt = conn_.prepare(std::string(kInvitationColumns) + "WHERE consultation_id = ? ORDER BY id");
+  auto stmt =
+      conn_.prepare(std::string(kInvitationColumns) + "WHERE consultation_id = ? ORDER BY id");
   stmt.bind(1, consultation_id);
   std::vector<InvitationRow> out;
   while (stmt.step()) out.push_back(read_invitation(stmt));
@@ -400,8 +400,8 @@ std::vector<ContributionRow> Database::contributions(std::string_view document_p
   stmt.bind(1, document_prefix);
   std::vector<ContributionRow> out;
   while (stmt.step()) {
-    out.push_back({stmt.column_text(0), stmt.column_int(1), stmt.column_int(2),
-                   stmt.column_int(3), stmt.column_int(4)});
+    out.push_back({stmt.column_text(0), stmt.column_int(1), stmt.column_int(2), stmt.column_int(3),
+                   stmt.column_int(4)});
   }
   return out;
 }
@@ -457,8 +457,7 @@ void Database::backup_to(const std::filesystem::path& dest) {
     throw Error(-1, "backup destination '" + dest.string() + "' already exists");
   }
   sqlite3* out = nullptr;
-  int rc = sqlite3_open_v2(dest.c_str(), &out, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
-                           nullptr);
+  int rc = sqlite3_open_v2(dest.c_str(), &out, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
   if (rc != SQLITE_OK) {
     std::string msg = "cannot create '" + dest.string() + "': " + sqlite3_errstr(rc);
     sqlite3_close(out);

@@ -46,8 +46,8 @@ struct SectionRow {
   std::string key;
   std::string title;
   std::int64_t position = 0;
-  std::string number;          // display number ("10.1"); may be empty
-  std::string pillar;          // 4P pillar, or "none"
+  std::string number;  // display number ("10.1"); may be empty
+  std::string pillar;  // 4P pillar, or "none"
   std::string kind = "richtext";
   std::string editors;         // comma-separated roles that may edit the document
   std::string constituencies;  // comma-separated; if non-empty, editors must also be of these
@@ -119,7 +119,8 @@ class Database {
   std::vector<InvitationRow> invitations(std::string_view consultation_id);
   // Consumes one use if the invitation still has one. Returns false when exhausted.
   bool consume_invitation(std::int64_t invitation_id);
-  std::int64_t insert_participant(const ParticipantRow& row, std::optional<std::int64_t> invitation);
+  std::int64_t insert_participant(const ParticipantRow& row,
+                                  std::optional<std::int64_t> invitation);
   std::optional<ParticipantRow> find_participant(std::int64_t id);
 
   // Bearer tokens, by SHA-256 hash.

@@ -1,11 +1,11 @@
 #include "sync/ws_session.hpp"
 
-#include <crdt/doc.hpp>
-#include <crdt/sync.hpp>
-
 #include <iostream>
 #include <utility>
 #include <vector>
+
+#include <crdt/doc.hpp>
+#include <crdt/sync.hpp>
 
 #include "sync/room.hpp"
 #include "sync/room_registry.hpp"
@@ -133,8 +133,7 @@ void WsSession::enqueue(Outgoing frame) {
   const auto size = frame.data->size();
   queue_.push_back(std::move(frame));
   queued_bytes_ += size;
-  ctx_.metrics().queued_bytes.fetch_add(static_cast<std::int64_t>(size),
-                                        std::memory_order_relaxed);
+  ctx_.metrics().queued_bytes.fetch_add(static_cast<std::int64_t>(size), std::memory_order_relaxed);
   ctx_.metrics().note_queue_size(static_cast<std::int64_t>(queued_bytes_));
   if (over_cap()) {
     merge_queued_updates();
@@ -194,10 +193,9 @@ void WsSession::do_write() {
       beast::get_lowest_layer(self->ws_).close();
     }
   });
-  ws_.async_write(net::buffer(*queue_.front().data),
-                  [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                    self->on_write(ec);
-                  });
+  ws_.async_write(
+      net::buffer(*queue_.front().data),
+      [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_write(ec); });
 }
 
 void WsSession::on_write(beast::error_code ec) {

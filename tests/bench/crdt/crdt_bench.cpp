@@ -11,8 +11,6 @@
 //
 // Prints one JSON object per line: {"name": …, "ms": …, …}. Times are wall-clock for one run;
 // the runner repeats runs and reports medians.
-#include <malloc.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
@@ -20,9 +18,10 @@
 #include <fstream>
 #include <iostream>
 #include <iterator>
-#include <sstream>
+#include <malloc.h>
 #include <memory>
 #include <span>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -141,11 +140,13 @@ int bench_replay(const char* path) {
       return j;
     }();
     emitted += doc.transact([&](crdt::Edit& e) {
-                   for (std::size_t k = i; k < end; ++k) {
-                     if (patches[k].del > 0) e.delete_text(text, patches[k].pos, patches[k].del);
-                     if (!patches[k].text.empty()) e.insert_text(text, patches[k].pos, patches[k].text);
-                   }
-                 }).update.size();
+                    for (std::size_t k = i; k < end; ++k) {
+                      if (patches[k].del > 0) e.delete_text(text, patches[k].pos, patches[k].del);
+                      if (!patches[k].text.empty())
+                        e.insert_text(text, patches[k].pos, patches[k].text);
+                    }
+                  })
+                   .update.size();
     ++txns;
     i = end;
   }

@@ -36,7 +36,7 @@ TEST(AwarenessCodec, SpecVectors) {
 }
 
 TEST(AwarenessCodec, RejectsBadInput) {
-  EXPECT_THROW(awareness::decode_update(hex("01 01 00")), Error);           // truncated
+  EXPECT_THROW(awareness::decode_update(hex("01 01 00")), Error);              // truncated
   EXPECT_THROW(awareness::decode_update(hex("01 01 00 02 7b 7d 00")), Error);  // trailing
   EXPECT_THROW(awareness::decode_update(hex("ff 01 01 00 02 7b 7d")), Error);  // count too big
   try {
@@ -64,9 +64,10 @@ TEST(AwarenessJson, StrictValidation) {
   EXPECT_TRUE(awareness::is_valid_json(R"([1,-0.5e+3,true,false,null,"\u00e9\ud800",{}])"));
   EXPECT_TRUE(awareness::is_valid_json("\"caf\xc3\xa9\""));
   EXPECT_TRUE(awareness::is_valid_json("0"));
-  for (const char* bad : {"", "nul", "nulls", "{", "{\"a\"}", "{\"a\":1,}", "[1,]", "01", "1.",
-                          ".5", "+1", "'a'", "\"a", "\"\\x\"", "\"\\u12\"", "{a:1}", "NaN",
-                          "Infinity", "\"tab\there\"", "[] []", "\"\xff\""}) {
+  for (const char* bad :
+       {"",          "nul",   "nulls", "{",        "{\"a\"}",       "{\"a\":1,}", "[1,]",
+        "01",        "1.",    ".5",    "+1",       "'a'",           "\"a",        "\"\\x\"",
+        "\"\\u12\"", "{a:1}", "NaN",   "Infinity", "\"tab\there\"", "[] []",      "\"\xff\""}) {
     EXPECT_FALSE(awareness::is_valid_json(bad)) << bad;
   }
   std::string deep(200, '[');
@@ -177,7 +178,7 @@ TEST(Awareness, OutdatedStatesExpireAfterThirtySeconds) {
 
 TEST(Awareness, RemoteRemovalOfOurselvesIsOutbid) {
   Awareness a(7);
-  a.set_local_state(std::string("{}"), 0);  // clock 0
+  a.set_local_state(std::string("{}"), 0);          // clock 0
   a.set_local_state(std::string(R"({"a":1})"), 0);  // clock 1
   const Entry kill[] = {{7, 1, "null"}};
   const auto ch = a.apply_entries(kill, 1);

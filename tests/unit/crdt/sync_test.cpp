@@ -28,7 +28,8 @@ TEST(Sync, Step2AndUpdateVectors) {
   EXPECT_EQ(to_hex(sync::encode_sync_update(hex(kAbcUpdate))),
             test::spaced("00 02 10 01 01 01 00 04 01 04 74 65 78 74 03 61 62 63 00"));
   // §5.7 transcript 2: B deletes one character.
-  EXPECT_EQ(to_hex(sync::encode_sync_update(hex("00 01 0a 01 00 01"))), "00 02 06 00 01 0a 01 00 01");
+  EXPECT_EQ(to_hex(sync::encode_sync_update(hex("00 01 0a 01 00 01"))),
+            "00 02 06 00 01 0a 01 00 01");
 }
 
 TEST(Sync, AuthAndQueryAwarenessVectors) {

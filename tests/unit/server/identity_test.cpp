@@ -2,9 +2,9 @@
 // authentication and the edit rules.
 #include "consult/identity.hpp"
 
-#include <gtest/gtest.h>
-
 #include <set>
+
+#include <gtest/gtest.h>
 
 #include "consult/crypto.hpp"
 

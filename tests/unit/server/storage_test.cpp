@@ -1,10 +1,10 @@
 // storage::Database: schema and migrations, the document log and its compaction, the
 // contribution ledger, `db check` and the online backup.
-#include "storage/database.hpp"
+#include <filesystem>
 
 #include <gtest/gtest.h>
 
-#include <filesystem>
+#include "storage/database.hpp"
 
 namespace napc::storage {
 namespace {
@@ -110,7 +110,8 @@ TEST(Database, OlderCompactionNeverOverwritesANewerSnapshot) {
 TEST(Database, ContributionsAccumulate) {
   Database db(":memory:");
   db.insert_consultation({"c", "T", "", 1});
-  const auto p = db.insert_participant({0, "c", "Ann", "Org", "workers", "drafter", 1}, std::nullopt);
+  const auto p =
+      db.insert_participant({0, "c", "Ann", "Org", "workers", "drafter", 1}, std::nullopt);
   {
     Transaction tx(db.connection());
     db.add_contribution("c/s", p, 10, 2);

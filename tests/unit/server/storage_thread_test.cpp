@@ -2,12 +2,12 @@
 // of a whole batch, draining on stop.
 #include "storage/storage_thread.hpp"
 
-#include <gtest/gtest.h>
-
 #include <atomic>
 #include <future>
 #include <mutex>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 namespace napc::storage {
 namespace {
@@ -43,7 +43,8 @@ TEST(StorageThread, AppendsCommitInOrderAndCompleteAfterCommit) {
   st.post([&](Database& db) { stored.set_value(db.load_document("c/s").updates.size()); });
   EXPECT_EQ(stored.get_future().get(), 200u);
   st.stop();
-  for (std::size_t i = 0; i < order.size(); ++i) EXPECT_EQ(order[i], static_cast<std::int64_t>(i + 1));
+  for (std::size_t i = 0; i < order.size(); ++i)
+    EXPECT_EQ(order[i], static_cast<std::int64_t>(i + 1));
   EXPECT_EQ(committed.load(), 200u);
   EXPECT_LE(commits.load(), 200u);
   EXPECT_GE(commits.load(), 1u);
