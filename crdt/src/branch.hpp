@@ -29,6 +29,8 @@ struct Branch {
   // Set for good once a ContentFormat item is integrated into this type (ContentFormat.integrate
   // sets `_hasFormatting` on any parent); read by the Y.Text formatting cleanup.
   bool has_formatting = false;
+  // A root typed as Y.Text by Doc::get_text: it runs YText._callObserver's cleanup request.
+  bool text_root = false;
   std::uint32_t changed_stamp = 0;  // transaction that last recorded this type as changed
   // Local editing cursor (the role of Yjs's search markers): `cursor_index` visible units lie
   // before `cursor_item`. Valid while `cursor_epoch` equals the document's remote epoch.

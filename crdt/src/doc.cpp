@@ -176,6 +176,11 @@ const Branch* DocImpl::find_branch(const SharedRef& ref) const {
   return it.branch();
 }
 
+SharedRef Doc::get_text(std::string_view name) {
+  impl_->root(name, /*create=*/true)->text_root = true;
+  return SharedRef::root_type(std::string(name));
+}
+
 Doc::Doc(DocOptions opts) : impl_(std::make_unique<DocImpl>(opts)) {}
 Doc::~Doc() = default;
 Doc::Doc(Doc&&) noexcept = default;

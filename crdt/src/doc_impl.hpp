@@ -191,7 +191,7 @@ class DocImpl {
   ItemRef insert_local(std::uint32_t slot, ItemRef left, ItemRef right, Block& b);
   std::pair<ItemRef, std::uint64_t> locate_unit(Branch* b, std::uint64_t u);
   void set_cursor(Branch* b, ItemRef item, std::uint64_t index);
-  ItemRef list_left_of(Branch* b, std::uint64_t index);
+  ItemRef list_left_of(Branch* b, std::uint64_t index, bool* past_end = nullptr);
   std::vector<SharedRef> list_insert_after(Branch* b, ItemRef left, std::span<const Value> values);
   void forward(TextPos& pos);
   TextPos find_text_position(Branch* b, std::uint64_t index);

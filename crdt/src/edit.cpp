@@ -165,8 +165,10 @@ Block type_block(const NewShared& t) {
 }  // namespace
 
 // The visible countable item holding unit `u` and the offset of `u` in it, walking from the
-// type's cursor or start, whichever is closer.
-// REQUIRES: u < b->length.
+// type's cursor or start, whichever is closer; {kNoItem, 0} if the list ends first. That happens
+// although u < b->length when a remote update overlapping known clocks named another parent
+// than its known left neighbour's: Yjs then links the item into the neighbour's list but
+// counts its length in the named parent (Item.integrate), and so do we, byte for byte.
 std::pair<ItemRef, std::uint64_t> DocImpl::locate_unit(Branch* b, std::uint64_t u) {
   ItemRef p = b->start;
   std::uint64_t idx = 0;
@@ -185,6 +187,9 @@ std::pair<ItemRef, std::uint64_t> DocImpl::locate_unit(Branch* b, std::uint64_t 
     }
   }
   while (true) {
+    if (p == kNoItem) {
+      return {kNoItem, 0};
+    }
     const Item& it = pool_[p];
     if (it.countable() && !it.deleted()) {
       if (u < idx + it.length()) {
@@ -205,12 +210,22 @@ void DocImpl::set_cursor(Branch* b, ItemRef item, std::uint64_t index) {
 }
 
 // The item after which list index `index` is inserted (typeListInsertGenerics): the visible
-// item holding unit index-1, split to end there; kNoItem for index 0.
-ItemRef DocImpl::list_left_of(Branch* b, std::uint64_t index) {
+// item holding unit index-1, split to end there; kNoItem for index 0. If the list has fewer
+// units (see locate_unit), kNoItem, as Yjs's walk ends on null, and *past_end is set.
+ItemRef DocImpl::list_left_of(Branch* b, std::uint64_t index, bool* past_end) {
+  if (past_end != nullptr) {
+    *past_end = false;
+  }
   if (index == 0) {
     return kNoItem;
   }
   const auto [n, off] = locate_unit(b, index - 1);
+  if (n == kNoItem) {
+    if (past_end != nullptr) {
+      *past_end = true;
+    }
+    return kNoItem;
+  }
   if (off + 1 < pool_[n].length()) {
     get_item_clean_start(Id{clients_[pool_[n].client].id, pool_[n].clock + off + 1});
   }
@@ -275,10 +290,15 @@ void DocImpl::forward(TextPos& pos) {
 DocImpl::TextPos DocImpl::find_text_position(Branch* b, std::uint64_t index) {
   TextPos pos{kNoItem, b->start, 0, {}};
   if (!b->has_formatting && index > 0 && index <= b->length) {
-    pos.left = list_left_of(b, index);
-    pos.right = pool_[pos.left].right;
-    pos.index = index;
-    return pos;
+    bool past_end = false;
+    const ItemRef left = list_left_of(b, index, &past_end);
+    if (!past_end) {
+      pos.left = left;
+      pos.right = pool_[left].right;
+      pos.index = index;
+      return pos;
+    }
+    // Fewer units than b->length: walk to the end of the list as findPosition does.
   }
   std::uint64_t count = index;
   while (pos.right != kNoItem && count > 0) {
@@ -541,7 +561,11 @@ void Edit::remove(const SharedRef& list, std::uint64_t index, std::uint64_t leng
     fail("Length exceeded!");
   }
   ItemPool& pool = doc_.pool_;
-  const ItemRef left = doc_.list_left_of(b, index);
+  bool past_end = false;
+  const ItemRef left = doc_.list_left_of(b, index, &past_end);
+  if (past_end) {
+    fail("Length exceeded!");  // typeListDelete found no item at `index`
+  }
   ItemRef n = left != kNoItem ? pool[left].right : b->start;
   if (n != kNoItem) {
     doc_.set_cursor(b, n, index);  // everything deleted lies at or after n
@@ -556,6 +580,9 @@ void Edit::remove(const SharedRef& list, std::uint64_t index, std::uint64_t leng
       doc_.delete_item(n, true);
     }
     n = pool[n].right;
+  }
+  if (length > 0) {
+    fail("Length exceeded!");  // as typeListDelete, after deleting what there was
   }
 }
 

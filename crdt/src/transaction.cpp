@@ -14,10 +14,20 @@ void DocImpl::begin_transaction(Transaction& tx, bool local) {
   tx_ = &tx;
 }
 
-// addChangedTypeToTransaction, recording only nested text types (see Transaction).
+// addChangedTypeToTransaction, recording only text types (see Transaction): nested Y.Text /
+// Y.XmlText, and roots typed by Doc::get_text (a root has no item, so it always "changed").
 void DocImpl::add_changed_type(Branch* b) {
-  if (b->is_root || (b->type_ref != TypeRef::text && b->type_ref != TypeRef::xml_text) ||
-      b->changed_stamp == tx_->stamp) {
+  if (b->changed_stamp == tx_->stamp) {
+    return;
+  }
+  if (b->is_root) {
+    if (b->text_root) {
+      b->changed_stamp = tx_->stamp;
+      tx_->changed_texts.push_back(b);
+    }
+    return;
+  }
+  if (b->type_ref != TypeRef::text && b->type_ref != TypeRef::xml_text) {
     return;
   }
   // A type created in this transaction, or a deleted one, has not "changed".
@@ -35,7 +45,7 @@ bool DocImpl::needs_format_cleanup() const {
     return false;
   }
   for (const Branch* b : tx_->changed_texts) {
-    if (b->has_formatting && !pool_[b->item].deleted()) {
+    if (b->has_formatting && (b->is_root || !pool_[b->item].deleted())) {
       return true;
     }
   }

@@ -124,6 +124,15 @@ class Doc {
    */
   std::optional<AbsolutePosition> absolute_position(const RelativePosition& pos) const;
 
+  /**
+   * Yjs doc.getText(name): types root `name` as a Y.Text for this replica, so that remote
+   * transactions changing it run Yjs's formatting cleanup (ApplyResult::cleanup_update), as in
+   * a Yjs client that called getText. Call it before the root receives content, as clients do
+   * (Yjs resets a late-typed root's formatting state; this port does not). Roots are otherwise
+   * untyped, as on a y-websocket server, which never types them.
+   */
+  SharedRef get_text(std::string_view name);
+
   /** True while structs or deletions wait for missing dependencies. */
   bool has_pending() const;
 

@@ -77,7 +77,10 @@ class Edit {
   /** list.insert(index, values); returns the handles of the shared types created. */
   std::vector<SharedRef> insert(const SharedRef& list, std::uint64_t index,
                                 std::span<const Value> values);
-  /** list.push(values): after the last item of the list, even a deleted one. */
+  /**
+   * Y.Array push(values): after the last item of the list, even a deleted one. Yjs's
+   * XmlFragment/XmlElement push is insert(length) instead: use insert for those.
+   */
   std::vector<SharedRef> push(const SharedRef& list, std::span<const Value> values);
   /** list.delete(index, length). */
   void remove(const SharedRef& list, std::uint64_t index, std::uint64_t length);
