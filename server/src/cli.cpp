@@ -244,9 +244,8 @@ void print_demo(storage::Database& db, const std::string& base) {
     if (c.title == kDemoTitle) id = c.id;
   }
   if (id.empty()) {
-    const auto sections = consult::sections_for_template("");
-    const auto created = consult::create_consultation(
-        db, {std::string(kDemoTitle), sections.template_id, sections.sections});
+    const auto created =
+        consult::create_consultation(db, {std::string(kDemoTitle), consult::plan_for_template("")});
     id = created.id;
     token = created.facilitator_token;
     invitations = created.invitations;
@@ -431,26 +430,51 @@ int serve(std::span<const std::string_view> raw, bool demo) {
 }
 
 int consultation(std::span<const std::string_view> raw) {
+  constexpr const char* kUsage =
+      "usage: napconsult consultation create --db PATH --title TEXT\n"
+      "           [--template ID | --template-file FILE] [--json]\n";
   if (raw.empty() || raw.front() != "create") {
-    std::cerr << "usage: napconsult consultation create --db PATH --title TEXT [--template ID] "
-                 "[--json]\n";
+    std::cerr << kUsage;
     return 2;
   }
-  const auto a = parse(raw.subspan(1), {"--db", "--title", "--template"}, {"--json"});
-  if (!a || !a->positional.empty() || !a->get("--title")) {
-    std::cerr << "usage: napconsult consultation create --db PATH --title TEXT [--template ID] "
-                 "[--json]\n";
+  const auto a =
+      parse(raw.subspan(1), {"--db", "--title", "--template", "--template-file"}, {"--json"});
+  if (!a || !a->positional.empty() || !a->get("--title") ||
+      (a->get("--template") && a->get("--template-file"))) {
+    std::cerr << kUsage;
     return 2;
   }
   try {
-    const auto sections = consult::sections_for_template(a->get("--template").value_or(""));
+    // The template is validated before the database is opened: a template with problems
+    // writes nothing, not even an empty database file.
+    consult::TemplatePlan plan;
+    if (const auto file = a->get("--template-file")) {
+      auto outcome = consult::plan_from_file(*file);
+      if (!outcome.plan) {
+        // Exactly the lines `napconsult agendas validate FILE` prints.
+        for (const auto& issue : outcome.issues) std::cerr << issue.to_string() << '\n';
+        if (a->flag("--json")) {
+          std::cout << nlohmann::json{{"error", "invalid_template"},
+                                      {"issues", consult::issues_json(outcome.issues)}}
+                           .dump(2)
+                    << '\n';
+        }
+        return 1;
+      }
+      plan = std::move(*outcome.plan);
+    } else {
+      plan = consult::plan_for_template(a->get("--template").value_or(""));
+    }
     auto db = open_database(a->get("--db").value_or(env_or("NAPC_DB", "data/napconsult.db")));
-    const auto created = consult::create_consultation(
-        *db, {*a->get("--title"), sections.template_id, sections.sections});
+    const auto created = consult::create_consultation(*db, {*a->get("--title"), std::move(plan)});
     if (a->flag("--json")) {
       std::cout << created.to_json().dump(2) << '\n';
     } else {
       std::cout << "consultation " << created.id << ": " << created.title << '\n'
+                << "template: "
+                << (created.template_id.empty() ? "(outline only)" : created.template_id) << ", "
+                << created.agenda_items << " agenda items, " << created.sections.size()
+                << " sections\n"
                 << "facilitator token: " << created.facilitator_token << '\n';
       for (const auto& inv : created.invitations) {
         std::cout << "invitation " << inv.code << "  " << consult::to_string(inv.role) << " / "

@@ -2,7 +2,8 @@
 //
 //   napconsult serve   [--listen ADDR:PORT] [--db PATH] [--web DIR] [limits...]
 //   napconsult demo    [same options]       serve with a demo consultation, print its links
-//   napconsult consultation create --db PATH --title TEXT [--template ID] [--json]
+//   napconsult consultation create --db PATH --title TEXT [--json]
+//                                  [--template ID | --template-file FILE]
 //   napconsult db check|backup|compact|dump --db PATH ...
 //   napconsult agendas list|show|validate|outline ...
 //   napconsult help | version
@@ -23,8 +24,8 @@ constexpr std::string_view kUsage =
     "commands:\n"
     "  serve                 run the server\n"
     "  demo                  run the server with a demo consultation and print its links\n"
-    "  consultation create   create a consultation (--db PATH --title TEXT [--template ID] "
-    "[--json])\n"
+    "  consultation create   create a consultation (--db PATH --title TEXT\n"
+    "                        [--template ID | --template-file FILE] [--json])\n"
     "  db check|backup|compact|dump   check, copy (online), compact the database, dump a doc\n"
     "  agendas ...           list, show and validate agenda templates (napconsult agendas help)\n"
     "  version               print the version\n"

@@ -160,7 +160,8 @@ test('demo creates a consultation once, then reuses it, and prints its links', a
     let out = '';
     child.stdout.on('data', (c) => {
       out += c;
-      if (/listening on/.test(out)) child.kill('SIGTERM');
+      // Once: a second SIGTERM during teardown (after the signal set is gone) kills the process.
+      if (/listening on/.test(out) && child.signalCode === null && !child.killed) child.kill('SIGTERM');
     });
     child.stderr.on('data', (c) => { out += c; });
     child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`demo exited ${code}: ${out}`))));

@@ -65,6 +65,12 @@ std::vector<std::string_view> split_commas(std::string_view s) {
   return out;
 }
 
+nlohmann::json split_commas_json(std::string_view s) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto part : split_commas(s)) out.push_back(std::string(part));
+  return out;
+}
+
 }  // namespace
 
 std::string_view to_string(Role role) {
@@ -130,6 +136,8 @@ nlohmann::json CreatedConsultation::to_json() const {
   return {{"id", id},
           {"title", title},
           {"template", template_id},
+          {"template_source", template_source},
+          {"agenda_items", agenda_items},
           {"facilitator_token", facilitator_token},
           {"facilitator_id", facilitator_id},
           {"invitations", std::move(invitations_json)},
@@ -141,23 +149,31 @@ CreatedConsultation create_consultation(storage::Database& db, const CreateOptio
   if (title.empty() || title.size() > kMaxTitleBytes || !valid_utf8_text(title)) {
     throw std::invalid_argument("the title must be 1 to 300 bytes of text");
   }
-  if (options.sections.empty()) throw std::invalid_argument("a consultation needs sections");
+  if (options.plan.sections.empty()) {
+    throw std::invalid_argument("a consultation needs sections");
+  }
 
   CreatedConsultation out;
   out.id = random_string(kIdLength, kIdAlphabet);
   out.title = std::string(title);
-  out.template_id = options.template_id;
-  out.sections = options.sections;
+  out.template_id = options.plan.record.id;
+  out.template_source = options.plan.record.source;
+  out.sections = options.plan.sections;
+  out.agenda_items = options.plan.agenda.items.size();
   const auto now = storage::unix_now();
 
   auto& conn = db.connection();
   storage::Transaction tx(conn);
   db.insert_consultation({out.id, out.title, out.template_id, now});
+  auto record = options.plan.record;
+  record.agenda_updated_at.reset();
+  db.set_template_record(out.id, record);
   std::int64_t position = 0;
   for (auto& section : out.sections) {
     section.position = position++;
     db.insert_section(out.id, section);
   }
+  db.replace_agenda(out.id, options.plan.agenda);
   storage::ParticipantRow facilitator;
   facilitator.consultation_id = out.id;
   facilitator.display_name = "Facilitator";
@@ -260,7 +276,7 @@ std::optional<Principal> authenticate(storage::Database& db, std::string_view to
 }
 
 bool can_edit(const Principal& who, const storage::SectionRow& section) {
-  if (who.role == Role::observer || section.locked) return false;
+  if (who.role == Role::observer || section.locked || section.retired) return false;
   const auto editors = split_commas(section.editors);
   // The facilitator runs the room and may edit every section somebody may edit; a section
   // nobody edits (reference text) stays read-only for the facilitator too.
@@ -273,25 +289,124 @@ bool can_edit(const Principal& who, const storage::SectionRow& section) {
          std::find(allowed.begin(), allowed.end(), who.constituency) != allowed.end();
 }
 
+std::variant<AgendaReplaced, AgendaConflict> replace_agenda(storage::Database& db,
+                                                            std::string_view consultation_id,
+                                                            const TemplatePlan& plan,
+                                                            std::int64_t now) {
+  if (plan.sections.empty()) throw std::invalid_argument("a consultation needs sections");
+  storage::Transaction tx(db.connection());
+  const auto existing = db.sections(consultation_id);
+  const auto find = [&existing](std::string_view key) -> const storage::SectionRow* {
+    for (const auto& s : existing) {
+      if (s.key == key) return &s;
+    }
+    return nullptr;
+  };
+  const auto document = [&consultation_id](std::string_view key) {
+    return std::string(consultation_id) + "/" + std::string(key);
+  };
+  AgendaConflict conflict;
+  for (const auto& s : plan.sections) {
+    const auto* old = find(s.key);
+    if (old != nullptr && old->kind != s.kind && db.document_exists(document(s.key))) {
+      conflict.sections.push_back(s.key);
+    }
+  }
+  if (!conflict.sections.empty()) return conflict;  // rolled back: nothing written
+
+  AgendaReplaced out;
+  std::int64_t position = 0;
+  for (auto s : plan.sections) {
+    s.position = position++;
+    s.retired = false;
+    if (const auto* old = find(s.key)) {
+      s.locked = old->locked;
+      db.update_section(consultation_id, s);
+    } else {
+      db.insert_section(consultation_id, s);
+      out.added.push_back(s.key);
+    }
+  }
+  for (auto s : existing) {
+    const bool kept = std::any_of(plan.sections.begin(), plan.sections.end(),
+                                  [&s](const storage::SectionRow& p) { return p.key == s.key; });
+    if (kept) continue;
+    s.position = position++;
+    s.retired = true;
+    db.update_section(consultation_id, s);
+    out.retired.push_back(s.key);
+  }
+  auto record = plan.record;
+  record.agenda_updated_at = now;
+  db.set_template_record(consultation_id, record);
+  db.replace_agenda(consultation_id, plan.agenda);
+  tx.commit();
+  return out;
+}
+
+nlohmann::json agenda_view(storage::Database& db, std::string_view consultation_id) {
+  const auto row = db.find_consultation(consultation_id);
+  if (!row) return nullptr;
+  const auto record = db.template_record(consultation_id);
+  return {{"consultation", row->id},
+          {"template", record.id},
+          {"template_source", record.source},
+          {"agenda_updated_at", record.agenda_updated_at ? nlohmann::json(*record.agenda_updated_at)
+                                                         : nlohmann::json(nullptr)},
+          {"agenda", agenda_json(db.agenda(consultation_id))}};
+}
+
+nlohmann::json template_view(storage::Database& db, std::string_view consultation_id) {
+  if (!db.find_consultation(consultation_id)) return nullptr;
+  const auto record = db.template_record(consultation_id);
+  if (!record.json.empty()) {
+    auto j = nlohmann::json::parse(record.json, nullptr, false);
+    return j.is_discarded() ? nlohmann::json(nullptr) : j;
+  }
+  if (record.source == "library") return library_template_json(record.id);
+  return nullptr;
+}
+
 nlohmann::json consultation_view(storage::Database& db, std::string_view consultation_id,
                                  const Principal& who) {
   const auto row = db.find_consultation(consultation_id);
   if (!row) return nullptr;
   nlohmann::json sections = nlohmann::json::array();
   for (const auto& s : db.sections(consultation_id)) {
-    sections.push_back({{"key", s.key},
+    nlohmann::json j = {{"key", s.key},
                         {"title", s.title},
                         {"number", s.number},
                         {"position", s.position},
                         {"pillar", s.pillar},
                         {"kind", s.kind},
+                        {"editors", split_commas_json(s.editors)},
+                        {"constituencies", split_commas_json(s.constituencies)},
                         {"locked", s.locked},
+                        {"retired", s.retired},
                         {"editable", can_edit(who, s)},
-                        {"document", row->id + "/" + s.key}});
+                        {"document", row->id + "/" + s.key}};
+    // A retired section is kept for its document; say whether there is one (stored state).
+    if (s.retired) j["has_document"] = db.document_exists(row->id + "/" + s.key);
+    // The template's description of the section: titles in three languages, guiding
+    // questions, table columns.
+    if (auto def = nlohmann::json::parse(s.definition, nullptr, false);
+        !s.definition.empty() && def.is_object()) {
+      j["titles"] = def.value("title", nlohmann::json::object());
+      j["guiding_questions"] = def.value("guiding_questions", nlohmann::json::array());
+      if (const auto doc = def.find("document"); doc != def.end() && doc->contains("columns")) {
+        j["columns"] = doc->at("columns");
+      }
+    }
+    sections.push_back(std::move(j));
   }
+  const auto record = db.template_record(consultation_id);
   return {{"id", row->id},
           {"title", row->title},
           {"template", row->template_id},
+          {"template_source", record.source},
+          {"agenda_updated_at", record.agenda_updated_at ? nlohmann::json(*record.agenda_updated_at)
+                                                         : nlohmann::json(nullptr)},
+          {"agenda", agenda_json(db.agenda(consultation_id))},
           {"created_at", row->created_at},
           {"participant",
            {{"id", who.participant_id},

@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "consult/templates.hpp"
 #include "storage/database.hpp"
 
 namespace napc::consult {
@@ -33,8 +34,7 @@ struct InvitationInfo {
 
 struct CreateOptions {
   std::string title;
-  std::string template_id;
-  std::vector<storage::SectionRow> sections;
+  TemplatePlan plan;  // sections, agenda and template record (consult/templates.hpp)
 };
 
 struct CreatedConsultation {
@@ -44,15 +44,18 @@ struct CreatedConsultation {
   std::int64_t facilitator_id = 0;
   std::string facilitator_token;
   std::vector<InvitationInfo> invitations;
+  std::string template_source;
   std::vector<storage::SectionRow> sections;
+  std::size_t agenda_items = 0;
 
   // {"id", "facilitator_token", "invitations": [{"code", "role", "constituency", "max_uses"}],
-  //  "title", "template", "sections": [...]}
+  //  "title", "template", "template_source", "sections": [...], "agenda_items"}
   nlohmann::json to_json() const;
 };
 
-// Creates the consultation, its sections, its facilitator (with a token) and one invitation
-// per role × constituency that makes sense, in one transaction. Throws on invalid options.
+// Creates the consultation, its sections, its agenda (the plan's), its facilitator (with a
+// token) and one invitation per role × constituency that makes sense, in one transaction.
+// Throws on invalid options.
 CreatedConsultation create_consultation(storage::Database& db, const CreateOptions& options);
 
 // Invitation codes: 10 characters from an alphabet without look-alikes (0/O, 1/I/L).
@@ -100,13 +103,42 @@ struct Principal {
 std::optional<Principal> authenticate(storage::Database& db, std::string_view token);
 
 // Whether `who` may change the document of `section`. Roles are checked on every update:
-// observers never edit; a locked section is read-only for everybody; the facilitator edits
-// every section that has editors; otherwise the section's editor roles (and constituencies, if
-// any) decide.
+// observers never edit; a locked or retired section is read-only for everybody; the facilitator
+// edits every section that has editors; otherwise the section's editor roles (and constituencies,
+// if any) decide.
 bool can_edit(const Principal& who, const storage::SectionRow& section);
 
-// GET /api/consultations/<id>: the consultation and its sections, each with its document name
-// "<id>/<section key>" and whether `who` may edit it.
+// Replaces a consultation's agenda with `plan`'s, in one transaction (PUT .../agenda):
+//  - the agenda (blocks and items) is replaced whole; the template record is updated;
+//  - sections the plan has are added, or updated in place (title, number, pillar, editors,
+//    position, definition; `locked` and the document are kept);
+//  - sections the plan does not have are never deleted: they are retired (read-only, listed
+//    after the plan's sections), and their documents stay;
+//  - a section whose document has content cannot change its document kind (richtext ↔ table):
+//    the replacement is refused, nothing is changed, and the keys are returned.
+struct AgendaReplaced {
+  std::vector<std::string> added;    // section keys new to the consultation
+  std::vector<std::string> retired;  // section keys the new template does not have
+};
+struct AgendaConflict {
+  std::vector<std::string> sections;  // keys whose document kind would change
+};
+std::variant<AgendaReplaced, AgendaConflict> replace_agenda(storage::Database& db,
+                                                            std::string_view consultation_id,
+                                                            const TemplatePlan& plan,
+                                                            std::int64_t now);
+
+// The stored agenda and where it came from: {"consultation", "template", "template_source",
+// "agenda_updated_at", "agenda": agenda_json(...)}. Null when there is no such consultation.
+nlohmann::json agenda_view(storage::Database& db, std::string_view consultation_id);
+
+// The template the consultation's agenda came from, in the template file format: the stored
+// JSON for the facilitator's own, the shipped file's model for a library template (it may have
+// changed since). Null when there is none (no such consultation, or created from the outline).
+nlohmann::json template_view(storage::Database& db, std::string_view consultation_id);
+
+// GET /api/consultations/<id>: the consultation, its sections (each with its document name
+// "<id>/<section key>" and whether `who` may edit it) and its agenda.
 nlohmann::json consultation_view(storage::Database& db, std::string_view consultation_id,
                                  const Principal& who);
 

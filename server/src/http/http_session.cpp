@@ -1,5 +1,7 @@
 #include "http/http_session.hpp"
 
+#include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <iostream>
@@ -7,6 +9,7 @@
 #include <string_view>
 #include <utility>
 
+#include "consult/templates.hpp"
 #include "http/static_files.hpp"
 
 namespace napc::http {
@@ -22,6 +25,9 @@ constexpr std::size_t kMaxRequestHeader = 16 * 1024;
 constexpr auto kRequestTimeout = std::chrono::seconds(30);
 constexpr auto kReadyTimeout = std::chrono::seconds(2);
 constexpr std::size_t kReadyBacklog = 10000;
+// After refusing an oversized request: how long and how much of its body to read and drop.
+constexpr auto kLingerTimeout = std::chrono::seconds(2);
+constexpr std::size_t kMaxLingerBytes = std::size_t{4} << 20;
 
 void set_common_headers(Response& res) {
   res.set(bhttp::field::server, "napconsult");
@@ -148,18 +154,47 @@ class Session : public std::enable_shared_from_this<Session> {
  private:
   void do_read() {
     parser_.emplace();
-    parser_->body_limit(kMaxRequestBody);
+    // The header is read first with the largest limit any route has (Beast checks a
+    // Content-Length against the limit as soon as the header is complete); on_header then sets
+    // the limit of the request's route.
+    parser_->body_limit(std::max(kMaxRequestBody, consult::max_template_bytes()));
     parser_->header_limit(kMaxRequestHeader);
     stream_.expires_after(kRequestTimeout);
+    bhttp::async_read_header(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_header(ec); });
+  }
+
+  void on_header(beast::error_code ec) {
+    if (ec) return on_read(ec);
+    const auto& req = parser_->get();
+    const std::string_view target(req.target().data(), req.target().size());
+    const auto limit = takes_template(req.method(), target.substr(0, target.find('?')))
+                           ? consult::max_template_bytes()
+                           : kMaxRequestBody;
+    if (const auto length = parser_->content_length(); length && *length > limit) {
+      return on_read(bhttp::error::body_limit);
+    }
+    parser_->body_limit(limit);
     bhttp::async_read(
         stream_, buffer_, *parser_,
-        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
+        [self = shared_from_this()](beast::error_code e, std::size_t) { self->on_read(e); });
+  }
+
+  // Routes whose body is an agenda template (up to the agenda library's size cap).
+  static bool takes_template(bhttp::verb method, std::string_view path) {
+    if (method == bhttp::verb::post && path == "/api/templates/validate") return true;
+    return method == bhttp::verb::put && path.starts_with("/api/consultations/") &&
+           path.ends_with("/agenda");
   }
 
   void on_read(beast::error_code ec) {
     if (ec == bhttp::error::end_of_stream) return do_close();
     if (ec) {
       if (ec == bhttp::error::body_limit || ec == bhttp::error::header_limit) {
+        // The client may still be sending the body: read and drop it after answering, so that
+        // closing with unread data (a TCP reset) does not destroy the answer in flight.
+        linger_ = true;
         Request req;
         req.version(11);
         req.keep_alive(false);
@@ -193,8 +228,11 @@ class Session : public std::enable_shared_from_this<Session> {
       return handle_join();
     }
     if (path.starts_with("/api/consultations/")) {
-      if (!get) return method_not_allowed("GET, HEAD");
-      return handle_consultation(path.substr(19));
+      return handle_consultation(path.substr(19), get);
+    }
+    if (path == "/api/templates/validate") {
+      if (method != bhttp::verb::post) return method_not_allowed("POST");
+      return handle_validate_template();
     }
     if (path.starts_with("/api/")) {
       return write(error_response(req_, bhttp::status::not_found, "not_found"));
@@ -300,45 +338,159 @@ class Session : public std::enable_shared_from_this<Session> {
         });
   }
 
-  void handle_consultation(std::string_view rest) {
+  void handle_consultation(std::string_view rest, bool get) {
     const auto slash = rest.find('/');
     const auto id = rest.substr(0, slash);
     const auto sub = slash == std::string_view::npos ? std::string_view{} : rest.substr(slash + 1);
-    if (!valid_id(id) || (!sub.empty() && sub != "contributions")) {
+    if (!valid_id(id) ||
+        (!sub.empty() && sub != "contributions" && sub != "agenda" && sub != "template")) {
       return write(error_response(req_, bhttp::status::not_found, "not_found"));
     }
+    if (sub == "agenda" && req_.method() == bhttp::verb::put) {
+      return handle_put_agenda(std::string(id));
+    }
+    if (!get) return method_not_allowed(sub == "agenda" ? "GET, HEAD, PUT" : "GET, HEAD");
     auto token = bearer_token(req_);
     if (!token) return unauthorized();
     struct Outcome {
       bool authenticated = false;
       bool allowed = false;
+      bool missing = false;  // the consultation has no template (created from the outline)
       json view;
     };
     with_storage(
         [token = std::move(*token), id = std::string(id),
-         contributions = !sub.empty()](storage::Database& db) {
+         sub = std::string(sub)](storage::Database& db) {
           Outcome out;
           const auto who = consult::authenticate(db, token);
           if (!who) return out;
           out.authenticated = true;
           if (who->consultation_id != id) return out;
-          if (contributions) {
+          if (sub == "contributions") {
             // The contribution ledger names people: the facilitator's view only.
             if (who->role != consult::Role::facilitator) return out;
             out.view = consult::contributions_view(db, id);
+          } else if (sub == "agenda") {
+            out.view = consult::agenda_view(db, id);
+          } else if (sub == "template") {
+            out.view = consult::template_view(db, id);
+            if (out.view.is_null()) out.missing = true;
           } else {
             out.view = consult::consultation_view(db, id, *who);
           }
-          out.allowed = !out.view.is_null();
+          out.allowed = !out.view.is_null() || out.missing;
           return out;
         },
         [this](Outcome out) {
           if (!out.authenticated) return unauthorized();
+          if (out.missing) {
+            return write(error_response(req_, bhttp::status::not_found, "no_template",
+                                        "this consultation was created from the outline alone"));
+          }
           if (!out.allowed) {
             return write(error_response(req_, bhttp::status::forbidden, "forbidden",
                                         "this token may not read this"));
           }
           write(json_response(req_, bhttp::status::ok, out.view));
+        });
+  }
+
+  // 422 with every problem the agenda library found, as `napconsult agendas validate` would.
+  void invalid_template(const std::vector<consult::TemplateIssue>& issues) {
+    write(json_response(req_, bhttp::status::unprocessable_entity,
+                        {{"error", "invalid_template"},
+                         {"message", "the template has " + std::to_string(issues.size()) +
+                                         (issues.size() == 1 ? " problem" : " problems")},
+                         {"issues", consult::issues_json(issues)}}));
+  }
+
+  // PUT /api/consultations/<id>/agenda: the facilitator replaces the agenda with their own
+  // template. The token is checked first (an unauthorised body is never parsed), the template
+  // is validated here on the connection's strand, and the replacement is one transaction on
+  // the storage thread.
+  void handle_put_agenda(std::string id) {
+    auto token = bearer_token(req_);
+    if (!token) return unauthorized();
+    struct Access {
+      int status = 401;  // 401 unknown token, 403 not this consultation's facilitator, 200 ok
+      consult::Principal who;
+    };
+    with_storage(
+        [token = std::move(*token), id](storage::Database& db) {
+          Access out;
+          const auto who = consult::authenticate(db, token);
+          if (!who) return out;
+          out.status = 403;
+          if (who->consultation_id != id || who->role != consult::Role::facilitator) return out;
+          if (!db.find_consultation(id)) return out;
+          out.status = 200;
+          out.who = *who;
+          return out;
+        },
+        [this, id](Access access) {
+          if (access.status == 401) return unauthorized();
+          if (access.status == 403) {
+            return write(error_response(req_, bhttp::status::forbidden, "forbidden",
+                                        "only this consultation's facilitator may change its "
+                                        "agenda"));
+          }
+          auto outcome = consult::plan_from_text(req_.body(), "upload", "upload");
+          if (!outcome.plan) return invalid_template(outcome.issues);
+          struct Replaced {
+            bool conflict = false;
+            json body;
+          };
+          with_storage(
+              [id, who = access.who, plan = std::move(*outcome.plan)](storage::Database& db) {
+                Replaced out;
+                const auto result = consult::replace_agenda(db, id, plan, storage::unix_now());
+                if (const auto* c = std::get_if<consult::AgendaConflict>(&result)) {
+                  out.conflict = true;
+                  out.body = {{"error", "section_kind_conflict"},
+                              {"message",
+                               "these sections have content and the template changes their "
+                               "document kind"},
+                              {"sections", c->sections}};
+                  return out;
+                }
+                const auto& done = std::get<consult::AgendaReplaced>(result);
+                out.body = consult::consultation_view(db, id, who);
+                out.body["added_sections"] = done.added;
+                out.body["retired_sections"] = done.retired;
+                return out;
+              },
+              [this](Replaced out) {
+                write(json_response(
+                    req_, out.conflict ? bhttp::status::conflict : bhttp::status::ok, out.body));
+              });
+        });
+  }
+
+  // POST /api/templates/validate: a facilitator previews what a template would give (its
+  // problems, or its sections and agenda) without changing anything.
+  void handle_validate_template() {
+    auto token = bearer_token(req_);
+    if (!token) return unauthorized();
+    with_storage(
+        [token = std::move(*token)](storage::Database& db) {
+          const auto who = consult::authenticate(db, token);
+          return who ? (who->role == consult::Role::facilitator ? 200 : 403) : 401;
+        },
+        [this](int status) {
+          if (status == 401) return unauthorized();
+          if (status == 403) {
+            return write(error_response(req_, bhttp::status::forbidden, "forbidden",
+                                        "only facilitators may validate templates"));
+          }
+          const auto outcome = consult::plan_from_text(req_.body(), "upload", "upload");
+          if (!outcome.plan) return invalid_template(outcome.issues);
+          json sections = json::array();
+          for (const auto& s : outcome.plan->sections) sections.push_back(s.key);
+          write(json_response(req_, bhttp::status::ok,
+                              {{"valid", true},
+                               {"template", outcome.plan->record.id},
+                               {"sections", std::move(sections)},
+                               {"agenda", consult::agenda_json(outcome.plan->agenda)}}));
         });
   }
 
@@ -480,6 +632,19 @@ class Session : public std::enable_shared_from_this<Session> {
   void do_close() {
     beast::error_code ignored;
     stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    if (linger_) do_drain();
+  }
+
+  // Lingering close: discard what the peer still sends, for a bounded time and size.
+  void do_drain() {
+    if (!drain_buffer_) drain_buffer_ = std::make_unique<std::array<char, 16384>>();
+    stream_.expires_after(kLingerTimeout);
+    stream_.async_read_some(net::buffer(*drain_buffer_),
+                            [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                              self->drained_ += n;
+                              if (ec || self->drained_ > kMaxLingerBytes) return;
+                              self->do_drain();
+                            });
   }
 
   beast::tcp_stream stream_;
@@ -489,6 +654,9 @@ class Session : public std::enable_shared_from_this<Session> {
   app::Context& ctx_;
   const DocumentUpgrade& upgrade_;
   std::string address_;
+  bool linger_ = false;
+  std::size_t drained_ = 0;
+  std::unique_ptr<std::array<char, 16384>> drain_buffer_;
 };
 
 }  // namespace

@@ -4,7 +4,11 @@
 //   GET  /healthz /readyz /metrics
 //   POST /api/join
 //   GET  /api/consultations/<id>          (Authorization: Bearer <token>)
+//   GET  /api/consultations/<id>/agenda   (any participant's token)
+//   GET  /api/consultations/<id>/template (any participant's token)
+//   PUT  /api/consultations/<id>/agenda   (the facilitator's token; body: a template)
 //   GET  /api/consultations/<id>/contributions   (the facilitator's token)
+//   POST /api/templates/validate          (a facilitator's token; body: a template)
 //   GET  /ws/doc/<id>/<section>?token=…   (checked here, before the WebSocket upgrade)
 //   GET  /…                               the web client's files
 #include <functional>

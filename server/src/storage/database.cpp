@@ -82,6 +82,59 @@ CREATE TABLE contributions (
   PRIMARY KEY (document, participant_id)
 );
 )sql",
+    // 2: the agenda of the template a consultation was created from (issue 5), where the
+    // template came from, and per-section definitions (titles in three languages, guiding
+    // questions, table columns) plus a `retired` flag for agenda replacements.
+    R"sql(
+ALTER TABLE consultations ADD COLUMN template_source TEXT NOT NULL DEFAULT '';
+ALTER TABLE consultations ADD COLUMN template_json TEXT;
+ALTER TABLE consultations ADD COLUMN agenda_updated_at INTEGER;
+ALTER TABLE sections ADD COLUMN definition TEXT NOT NULL DEFAULT '';
+ALTER TABLE sections ADD COLUMN retired INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE agenda_blocks (
+  consultation_id TEXT NOT NULL REFERENCES consultations(id),
+  position        INTEGER NOT NULL,
+  kind            TEXT NOT NULL CHECK (kind IN ('day', 'phase')),
+  key             TEXT NOT NULL,
+  title_en        TEXT NOT NULL,
+  title_fr        TEXT NOT NULL,
+  title_es        TEXT NOT NULL,
+  start_minute    INTEGER NOT NULL DEFAULT 0,
+  minutes         INTEGER NOT NULL DEFAULT 0,
+  offset_days     INTEGER NOT NULL DEFAULT 0,
+  length_days     INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (consultation_id, position),
+  UNIQUE (consultation_id, key)
+);
+CREATE TABLE agenda_items (
+  consultation_id   TEXT NOT NULL REFERENCES consultations(id),
+  position          INTEGER NOT NULL,
+  parent            INTEGER,
+  depth             INTEGER NOT NULL,
+  block             INTEGER NOT NULL,
+  key               TEXT NOT NULL,
+  kind              TEXT NOT NULL CHECK (kind IN ('presentation', 'plenary', 'breakout',
+                      'drafting', 'vote', 'qa', 'break', 'admin')),
+  title_en          TEXT NOT NULL,
+  title_fr          TEXT NOT NULL,
+  title_es          TEXT NOT NULL,
+  description       TEXT NOT NULL DEFAULT '',
+  planned_minutes   INTEGER NOT NULL,
+  planned_start     INTEGER NOT NULL,
+  planned_end       INTEGER NOT NULL,
+  sections          TEXT NOT NULL DEFAULT '[]',
+  polls             TEXT NOT NULL DEFAULT '[]',
+  breakout_groups   TEXT NOT NULL DEFAULT '[]',
+  guiding_questions TEXT NOT NULL DEFAULT '[]',
+  basis             TEXT NOT NULL DEFAULT '',
+  actual_start      INTEGER,
+  actual_end        INTEGER,
+  PRIMARY KEY (consultation_id, position),
+  UNIQUE (consultation_id, key),
+  FOREIGN KEY (consultation_id, block) REFERENCES agenda_blocks(consultation_id, position),
+  FOREIGN KEY (consultation_id, parent) REFERENCES agenda_items(consultation_id, position)
+);
+)sql",
 };
 
 }  // namespace
@@ -159,7 +212,7 @@ void Database::insert_section(std::string_view consultation_id, const SectionRow
   conn_
       .prepare(
           "INSERT INTO sections(consultation_id, key, title, position, number, pillar, kind, "
-          "editors, constituencies, locked) VALUES(?,?,?,?,?,?,?,?,?,?)")
+          "editors, constituencies, locked, definition, retired) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)")
       .bind(1, consultation_id)
       .bind(2, row.key)
       .bind(3, row.title)
@@ -170,13 +223,192 @@ void Database::insert_section(std::string_view consultation_id, const SectionRow
       .bind(8, row.editors)
       .bind(9, row.constituencies)
       .bind(10, std::int64_t{row.locked ? 1 : 0})
+      .bind(11, row.definition)
+      .bind(12, std::int64_t{row.retired ? 1 : 0})
       .run();
+}
+
+void Database::update_section(std::string_view consultation_id, const SectionRow& row) {
+  conn_
+      .prepare(
+          "UPDATE sections SET title = ?3, position = ?4, number = ?5, pillar = ?6, kind = ?7, "
+          "editors = ?8, constituencies = ?9, definition = ?10, retired = ?11 "
+          "WHERE consultation_id = ?1 AND key = ?2")
+      .bind(1, consultation_id)
+      .bind(2, row.key)
+      .bind(3, row.title)
+      .bind(4, row.position)
+      .bind(5, row.number)
+      .bind(6, row.pillar)
+      .bind(7, row.kind)
+      .bind(8, row.editors)
+      .bind(9, row.constituencies)
+      .bind(10, row.definition)
+      .bind(11, std::int64_t{row.retired ? 1 : 0})
+      .run();
+  if (conn_.changes() != 1) {
+    throw Error(-1, "no section '" + row.key + "' in consultation " + std::string(consultation_id));
+  }
+}
+
+void Database::set_template_record(std::string_view consultation_id, const TemplateRecord& record) {
+  auto stmt = conn_.prepare(
+      "UPDATE consultations SET template_id = ?2, template_source = ?3, template_json = ?4, "
+      "agenda_updated_at = ?5 WHERE id = ?1");
+  stmt.bind(1, consultation_id).bind(2, record.id).bind(3, record.source);
+  if (record.json.empty()) {
+    stmt.bind_null(4);
+  } else {
+    stmt.bind(4, record.json);
+  }
+  stmt.bind(5, record.agenda_updated_at).run();
+  if (conn_.changes() != 1) {
+    throw Error(-1, "no consultation " + std::string(consultation_id));
+  }
+}
+
+TemplateRecord Database::template_record(std::string_view consultation_id) {
+  auto stmt = conn_.prepare(
+      "SELECT template_id, template_source, template_json, agenda_updated_at FROM consultations "
+      "WHERE id = ?");
+  stmt.bind(1, consultation_id);
+  TemplateRecord out;
+  if (!stmt.step()) return out;
+  out.id = stmt.column_text(0);
+  out.source = stmt.column_text(1);
+  if (!stmt.column_is_null(2)) out.json = stmt.column_text(2);
+  if (!stmt.column_is_null(3)) out.agenda_updated_at = stmt.column_int(3);
+  return out;
+}
+
+void Database::replace_agenda(std::string_view consultation_id, const AgendaRows& agenda) {
+  // Items first: they refer to their blocks and (sub-items) to their parents.
+  conn_.prepare("DELETE FROM agenda_items WHERE consultation_id = ?")
+      .bind(1, consultation_id)
+      .run();
+  conn_.prepare("DELETE FROM agenda_blocks WHERE consultation_id = ?")
+      .bind(1, consultation_id)
+      .run();
+  auto block_stmt = conn_.prepare(
+      "INSERT INTO agenda_blocks(consultation_id, position, kind, key, title_en, title_fr, "
+      "title_es, start_minute, minutes, offset_days, length_days) VALUES(?,?,?,?,?,?,?,?,?,?,?)");
+  for (const auto& b : agenda.blocks) {
+    block_stmt.bind(1, consultation_id)
+        .bind(2, b.position)
+        .bind(3, b.kind)
+        .bind(4, b.key)
+        .bind(5, b.title_en)
+        .bind(6, b.title_fr)
+        .bind(7, b.title_es)
+        .bind(8, b.start_minute)
+        .bind(9, b.minutes)
+        .bind(10, b.offset_days)
+        .bind(11, b.length_days)
+        .run();
+  }
+  auto item_stmt = conn_.prepare(
+      "INSERT INTO agenda_items(consultation_id, position, parent, depth, block, key, kind, "
+      "title_en, title_fr, title_es, description, planned_minutes, planned_start, planned_end, "
+      "sections, polls, breakout_groups, guiding_questions, basis, actual_start, actual_end) "
+      "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+  for (const auto& i : agenda.items) {
+    item_stmt.bind(1, consultation_id)
+        .bind(2, i.position)
+        .bind(3, i.parent)
+        .bind(4, i.depth)
+        .bind(5, i.block)
+        .bind(6, i.key)
+        .bind(7, i.kind)
+        .bind(8, i.title_en)
+        .bind(9, i.title_fr)
+        .bind(10, i.title_es)
+        .bind(11, i.description)
+        .bind(12, i.planned_minutes)
+        .bind(13, i.planned_start)
+        .bind(14, i.planned_end)
+        .bind(15, i.sections)
+        .bind(16, i.polls)
+        .bind(17, i.breakout_groups)
+        .bind(18, i.guiding_questions)
+        .bind(19, i.basis)
+        .bind(20, i.actual_start)
+        .bind(21, i.actual_end)
+        .run();
+  }
+}
+
+AgendaRows Database::agenda(std::string_view consultation_id) {
+  AgendaRows out;
+  {
+    auto stmt = conn_.prepare(
+        "SELECT position, kind, key, title_en, title_fr, title_es, start_minute, minutes, "
+        "offset_days, length_days FROM agenda_blocks WHERE consultation_id = ? ORDER BY position");
+    stmt.bind(1, consultation_id);
+    while (stmt.step()) {
+      AgendaBlockRow b;
+      b.position = stmt.column_int(0);
+      b.kind = stmt.column_text(1);
+      b.key = stmt.column_text(2);
+      b.title_en = stmt.column_text(3);
+      b.title_fr = stmt.column_text(4);
+      b.title_es = stmt.column_text(5);
+      b.start_minute = stmt.column_int(6);
+      b.minutes = stmt.column_int(7);
+      b.offset_days = stmt.column_int(8);
+      b.length_days = stmt.column_int(9);
+      out.blocks.push_back(std::move(b));
+    }
+  }
+  auto stmt = conn_.prepare(
+      "SELECT position, parent, depth, block, key, kind, title_en, title_fr, title_es, "
+      "description, planned_minutes, planned_start, planned_end, sections, polls, "
+      "breakout_groups, guiding_questions, basis, actual_start, actual_end FROM agenda_items "
+      "WHERE consultation_id = ? ORDER BY position");
+  stmt.bind(1, consultation_id);
+  const auto optional_int = [&stmt](int column) -> std::optional<std::int64_t> {
+    if (stmt.column_is_null(column)) return std::nullopt;
+    return stmt.column_int(column);
+  };
+  while (stmt.step()) {
+    AgendaItemRow i;
+    i.position = stmt.column_int(0);
+    i.parent = optional_int(1);
+    i.depth = stmt.column_int(2);
+    i.block = stmt.column_int(3);
+    i.key = stmt.column_text(4);
+    i.kind = stmt.column_text(5);
+    i.title_en = stmt.column_text(6);
+    i.title_fr = stmt.column_text(7);
+    i.title_es = stmt.column_text(8);
+    i.description = stmt.column_text(9);
+    i.planned_minutes = stmt.column_int(10);
+    i.planned_start = stmt.column_int(11);
+    i.planned_end = stmt.column_int(12);
+    i.sections = stmt.column_text(13);
+    i.polls = stmt.column_text(14);
+    i.breakout_groups = stmt.column_text(15);
+    i.guiding_questions = stmt.column_text(16);
+    i.basis = stmt.column_text(17);
+    i.actual_start = optional_int(18);
+    i.actual_end = optional_int(19);
+    out.items.push_back(std::move(i));
+  }
+  return out;
+}
+
+bool Database::document_exists(std::string_view name) {
+  auto stmt = conn_.prepare(
+      "SELECT EXISTS(SELECT 1 FROM documents WHERE name = ?1) OR "
+      "EXISTS(SELECT 1 FROM document_updates WHERE document = ?1)");
+  stmt.bind(1, name);
+  stmt.step();
+  return stmt.column_int(0) != 0;
 }
 
 namespace {
 constexpr std::string_view kSectionColumns =
-    "SELECT key, title, position, number, pillar, kind, editors, constituencies, locked "
-    "FROM sections ";
+    "SELECT key, title, position, number, pillar, kind, editors, constituencies, locked, "
+    "definition, retired FROM sections ";
 SectionRow read_section(const Statement& stmt) {
   SectionRow row;
   row.key = stmt.column_text(0);
@@ -188,6 +420,8 @@ SectionRow read_section(const Statement& stmt) {
   row.editors = stmt.column_text(6);
   row.constituencies = stmt.column_text(7);
   row.locked = stmt.column_int(8) != 0;
+  row.definition = stmt.column_text(9);
+  row.retired = stmt.column_int(10) != 0;
   return row;
 }
 }  // namespace

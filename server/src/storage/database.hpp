@@ -3,8 +3,13 @@
 // the server builds on. Storage knows bytes and rows; it does not know Yjs or the network.
 //
 // On-disk layout (schema version kSchemaVersion, PRAGMA user_version):
-//   consultations(id, title, template_id, created_at)
-//   sections(consultation_id, key, title, position, number, pillar, kind, editors, ...)
+//   consultations(id, title, template_id, created_at, template_source, template_json,
+//                 agenda_updated_at)
+//   sections(consultation_id, key, title, position, number, pillar, kind, editors, ...,
+//            definition, retired)
+//   agenda_blocks(consultation_id, position, kind day|phase, key, titles, start/length)
+//   agenda_items(consultation_id, position, parent, depth, block, key, kind, titles, ...,
+//                planned and actual times)      the agenda, flattened in pre-order
 //   invitations(id, consultation_id, code, role, constituency, max_uses, uses, expires_at)
 //   participants(id, consultation_id, display_name, organisation, constituency, role, ...)
 //   tokens(hash = SHA-256 of the bearer token, participant_id, created_at, revoked)
@@ -27,7 +32,7 @@
 namespace napc::storage {
 
 // DO NOT CHANGE existing migrations: they are applied to databases in the field. Add new ones.
-inline constexpr int kSchemaVersion = 1;
+inline constexpr int kSchemaVersion = 2;
 
 struct OpenOptions {
   // synchronous=FULL survives power loss; NORMAL (the default) survives a process crash.
@@ -52,6 +57,67 @@ struct SectionRow {
   std::string editors;         // comma-separated roles that may edit the document
   std::string constituencies;  // comma-separated; if non-empty, editors must also be of these
   bool locked = false;
+  // The section as the template describes it (agendas' outline JSON: titles in three languages,
+  // guiding questions, table columns); "" for sections created before schema version 2.
+  std::string definition;
+  // Kept after an agenda replacement whose template no longer has it: the document stays, the
+  // section is read-only and listed after the template's sections.
+  bool retired = false;
+};
+
+// Which template a consultation's agenda came from.
+struct TemplateRecord {
+  std::string id;      // the template's id ("" when created from the bare outline)
+  std::string source;  // "library" (a shipped template), "file" (CLI), "upload" (HTTP), or ""
+  std::string json;    // the validated template (normalised JSON) for file and upload; else ""
+  std::optional<std::int64_t> agenda_updated_at;  // last agenda replacement, if any
+};
+
+// A day (synchronous schedule) or a phase (written consultation) of the agenda.
+struct AgendaBlockRow {
+  std::int64_t position = 0;  // index in the template's days or phases
+  std::string kind;           // "day" | "phase"
+  std::string key;
+  std::string title_en;
+  std::string title_fr;
+  std::string title_es;
+  std::int64_t start_minute = 0;  // day: minutes after midnight
+  std::int64_t minutes = 0;       // day: length
+  std::int64_t offset_days = 0;   // phase: days after the opening
+  std::int64_t length_days = 0;   // phase: length
+};
+
+// One agenda item. Items are stored flattened in pre-order (a parent before its sub-items), so
+// `position` is also the running order.
+struct AgendaItemRow {
+  std::int64_t position = 0;
+  std::optional<std::int64_t> parent;  // position of the parent item; none at top level
+  std::int64_t depth = 0;
+  std::int64_t block = 0;  // AgendaBlockRow::position
+  std::string key;
+  std::string kind;  // presentation|plenary|breakout|drafting|vote|qa|break|admin
+  std::string title_en;
+  std::string title_fr;
+  std::string title_es;
+  std::string description;           // JSON {"en","fr","es"}, or "" when the template has none
+  std::int64_t planned_minutes = 0;  // 0 for phase items (they span their phase)
+  // Day items: minutes after midnight of their day. Phase items: minutes after the opening.
+  std::int64_t planned_start = 0;
+  std::int64_t planned_end = 0;
+  // JSON arrays in the template file format (agendas/schema): linked section keys, suggested
+  // polls with their options resolved, breakout groups, guiding questions.
+  std::string sections = "[]";
+  std::string polls = "[]";
+  std::string breakout_groups = "[]";
+  std::string guiding_questions = "[]";
+  std::string basis;
+  std::optional<std::int64_t> actual_start;  // unix seconds; none until the item is run
+  std::optional<std::int64_t> actual_end;
+};
+
+struct AgendaRows {
+  std::vector<AgendaBlockRow> blocks;
+  std::vector<AgendaItemRow> items;
 };
 
 struct InvitationRow {
@@ -112,6 +178,20 @@ class Database {
   void insert_section(std::string_view consultation_id, const SectionRow& row);
   std::vector<SectionRow> sections(std::string_view consultation_id);
   std::optional<SectionRow> find_section(std::string_view consultation_id, std::string_view key);
+  // Rewrites every column of an existing section (matched by key) except `locked`.
+  void update_section(std::string_view consultation_id, const SectionRow& row);
+
+  // Where the agenda came from. REQUIRES: the consultation exists.
+  void set_template_record(std::string_view consultation_id, const TemplateRecord& record);
+  TemplateRecord template_record(std::string_view consultation_id);
+
+  // The agenda: replace_agenda deletes the consultation's blocks and items and inserts `agenda`
+  // (items in position order, parents first). REQUIRES: inside a transaction.
+  void replace_agenda(std::string_view consultation_id, const AgendaRows& agenda);
+  AgendaRows agenda(std::string_view consultation_id);
+
+  // True when the document has a snapshot or a log entry (somebody wrote to it).
+  bool document_exists(std::string_view name);
 
   // Invitations and participants.
   std::int64_t insert_invitation(const InvitationRow& row);

@@ -26,7 +26,9 @@ std::vector<storage::SectionRow> sections() {
 }
 
 CreatedConsultation create(storage::Database& db) {
-  return create_consultation(db, {"National validation workshop", "", sections()});
+  TemplatePlan plan;
+  plan.sections = sections();
+  return create_consultation(db, {"National validation workshop", plan});
 }
 
 const InvitationInfo& invitation(const CreatedConsultation& c, Role role, std::string_view who) {
