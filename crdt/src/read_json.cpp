@@ -411,6 +411,88 @@ class Reader {
     return s;
   }
 
+  // --- the XML tree view (crdt/xml.hpp) ---
+
+  // One node per element of type.toArray() / an embedded type.
+  XmlNode type_node(const Branch* b) const {
+    XmlNode n;
+    switch (b->type_ref) {
+      case TypeRef::xml_element:
+        n.kind = XmlNode::Kind::element;
+        n.name = b->name;
+        n.attributes = std::get<AnyObject>(map_json(b).value());  // typeMapGetAll
+        n.children = xml_children(b);
+        break;
+      case TypeRef::xml_fragment:
+        n.kind = XmlNode::Kind::fragment;
+        n.children = xml_children(b);
+        break;
+      case TypeRef::xml_text:
+        n.kind = XmlNode::Kind::text;
+        n.delta = xml_delta(b);
+        break;
+      case TypeRef::xml_hook:
+        n.kind = XmlNode::Kind::hook;
+        n.name = b->name;
+        n.attributes = std::get<AnyObject>(map_json(b).value());  // YMap.toJSON
+        break;
+      default:
+        n.kind = XmlNode::Kind::value;
+        n.value = type_json(b);
+        break;
+    }
+    return n;
+  }
+
+  // typeListToArray(b), mapped to nodes.
+  std::vector<XmlNode> xml_children(const Branch* b) const {
+    std::vector<XmlNode> out;
+    for (ItemRef r = b->start; r != kNoItem; r = item(r).right) {
+      const Item& it = item(r);
+      if (!it.countable() || it.deleted()) {
+        continue;
+      }
+      if (it.ref == content_ref::type) {
+        out.push_back(type_node(it.branch()));
+        continue;
+      }
+      AnyArray values;
+      content_json(it, values);
+      for (auto& v : values) {
+        XmlNode n;
+        n.kind = XmlNode::Kind::value;
+        n.value = std::move(v);
+        out.push_back(std::move(n));
+      }
+    }
+    return out;
+  }
+
+  // YText.toDelta of an XmlText, embedded types as nodes.
+  std::vector<XmlDeltaOp> xml_delta(const Branch* b) const {
+    std::vector<XmlDeltaOp> out;
+    for (auto& op : delta(b)) {
+      XmlDeltaOp x;
+      switch (op.kind) {
+        case DeltaOp::Kind::text:
+          x.kind = XmlDeltaOp::Kind::text;
+          x.text = std::move(op.text);
+          break;
+        case DeltaOp::Kind::embed:
+          x.kind = XmlDeltaOp::Kind::embed;
+          x.embed = std::move(op.embed);
+          break;
+        case DeltaOp::Kind::type:
+          x.kind = XmlDeltaOp::Kind::type;
+          x.type.push_back(type_node(op.type));
+          break;
+      }
+      x.attributes = assign(std::move(op.attributes));
+      out.push_back(std::move(x));
+    }
+    return out;
+  }
+
   // YXmlText.toString: each delta op wrapped in one tag per attribute, tags and their
   // attributes sorted by name.
   std::string xml_text_string(const Branch* b) const {
@@ -508,11 +590,89 @@ std::string branch_json(const DocImpl& d, const Branch* b, RootKind kind) {
     case RootKind::xml_fragment:
       json_quote(reader.xml_fragment_string(b), out);
       break;
+    case RootKind::xml_tree:
+      json_stringify(xml_tree_to_any(reader.xml_children(b)), out, opts);
+      break;
   }
   return out;
 }
 
+std::vector<XmlNode> branch_tree(const DocImpl& d, const Branch* b) {
+  if (b == nullptr) {
+    return {};
+  }
+  return Reader(d).xml_children(b);
+}
+
 }  // namespace
+
+Any xml_node_to_any(const XmlNode& node) {
+  std::vector<AnyObject::Entry> fields;
+  switch (node.kind) {
+    case XmlNode::Kind::element:
+      fields.emplace_back("type", "element");
+      fields.emplace_back("name", node.name);
+      fields.emplace_back("attributes", node.attributes);
+      fields.emplace_back("children", xml_tree_to_any(node.children));
+      break;
+    case XmlNode::Kind::text: {
+      AnyArray ops;
+      for (const XmlDeltaOp& op : node.delta) {
+        std::vector<AnyObject::Entry> op_fields;
+        switch (op.kind) {
+          case XmlDeltaOp::Kind::text:
+            op_fields.emplace_back("insert", op.text);
+            break;
+          case XmlDeltaOp::Kind::embed:
+            op_fields.emplace_back("insert", op.embed);
+            break;
+          case XmlDeltaOp::Kind::type:
+            op_fields.emplace_back("insert",
+                                   op.type.empty() ? Any(Null{}) : xml_node_to_any(op.type[0]));
+            break;
+        }
+        if (!op.attributes.empty()) {
+          op_fields.emplace_back("attributes", op.attributes);
+        }
+        ops.emplace_back(AnyObject::from_assignments(std::move(op_fields), /*drop_proto=*/false));
+      }
+      fields.emplace_back("type", "text");
+      fields.emplace_back("delta", std::move(ops));
+      break;
+    }
+    case XmlNode::Kind::hook:
+      fields.emplace_back("type", "hook");
+      fields.emplace_back("name", node.name);
+      fields.emplace_back("attributes", node.attributes);
+      break;
+    case XmlNode::Kind::fragment:
+      fields.emplace_back("type", "fragment");
+      fields.emplace_back("children", xml_tree_to_any(node.children));
+      break;
+    case XmlNode::Kind::value:
+      fields.emplace_back("type", "value");
+      fields.emplace_back("value", node.value);
+      break;
+  }
+  return AnyObject::from_assignments(std::move(fields), /*drop_proto=*/false);
+}
+
+Any xml_tree_to_any(std::span<const XmlNode> nodes) {
+  AnyArray out;
+  out.reserve(nodes.size());
+  for (const XmlNode& n : nodes) {
+    out.push_back(xml_node_to_any(n));
+  }
+  return out;
+}
+
+std::vector<XmlNode> Doc::xml_tree(std::string_view name) const {
+  return branch_tree(*impl_, impl_->find_branch(SharedRef::root_type(std::string(name))));
+}
+
+std::vector<XmlNode> Doc::xml_tree(const SharedRef& type) const {
+  return branch_tree(*impl_, impl_->find_branch(type));
+}
 
 std::string Doc::to_json(std::string_view name, RootKind kind) const {
   return branch_json(*impl_, impl_->find_branch(SharedRef::root_type(std::string(name))), kind);

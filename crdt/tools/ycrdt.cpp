@@ -9,6 +9,10 @@
 //   ycrdt svfromupdate INPUT                encodeStateVectorFromUpdate(update), no document
 //   ycrdt json [--no-gc] [--text N] [--delta N] [--map N] [--array N] [--xml N]... INPUT...
 //
+// Extension (not part of the fixed contract): `json --xmltree N` prints root N as the XML tree
+// of crdt::Doc::xml_tree (crdt/xml.hpp): an array of {"type":"element","name":..,"attributes":
+// {..},"children":[..]} / {"type":"text","delta":[..]} / hook / fragment / value nodes.
+//
 //   ycrdt batch                             many requests on stdin, one answer line each
 //
 // INPUTs are V1 updates: a file path (raw bytes) or `-` for stdin with one lowercase-hex update
@@ -62,6 +66,8 @@ constexpr const char* kUsage =
     "                                    one JSON object: root N as Text toString(), Text\n"
     "                                    toDelta(), Map toJSON(), Array toJSON() or XmlFragment\n"
     "                                    toString(); Uint8Array prints as an array of numbers\n"
+    "                                    --xmltree N: root N as an XML tree (elements with\n"
+    "                                    attributes and children, texts as toDelta())\n"
     "  batch                             serve many requests from stdin, one answer line each:\n"
     "                                    request = one line of ordinary arguments (shell-style\n"
     "                                    quoting, INPUT '-'), the hex update lines, an empty\n"
@@ -182,6 +188,8 @@ Args parse_args(const std::vector<std::string>& argv) {
       a.roots.emplace_back(crdt::RootKind::array, value());
     } else if (arg == "--xml") {
       a.roots.emplace_back(crdt::RootKind::xml_fragment, value());
+    } else if (arg == "--xmltree") {
+      a.roots.emplace_back(crdt::RootKind::xml_tree, value());
     } else if (arg == "-" || arg.empty() || arg[0] != '-') {
       a.inputs.push_back(arg);
     } else {

@@ -16,6 +16,7 @@
 #include "crdt/lib0.hpp"
 #include "crdt/relative_position.hpp"
 #include "crdt/updates.hpp"
+#include "crdt/xml.hpp"
 
 namespace crdt {
 
@@ -56,6 +57,7 @@ enum class RootKind {
   array,         // Y.Array toJSON()
   map,           // Y.Map toJSON()
   xml_fragment,  // Y.XmlFragment toString()
+  xml_tree,      // the XML tree of xml_tree() as a JSON array (crdt/xml.hpp, xml_tree_to_any)
 };
 
 class DocImpl;
@@ -110,6 +112,20 @@ class Doc {
 
   /** The _length of a shared type: visible UTF-16 units / elements of its list. */
   std::uint64_t length(const SharedRef& type) const;
+
+  /**
+   * The XML tree under root `name` read as a Y.XmlFragment: its children (toArray()), each with
+   * its attributes, children or text delta (crdt/xml.hpp). An absent root reads as empty.
+   * @throws crdt::Error where JS would throw.
+   */
+  std::vector<XmlNode> xml_tree(std::string_view name) const;
+
+  /**
+   * The children (toArray()) of any shared type: a root by name (read as a Y.XmlFragment), or a
+   * nested Y.XmlElement / Y.XmlFragment by item id.
+   * @throws crdt::Error(malformed) if the nested type is unknown or was garbage-collected.
+   */
+  std::vector<XmlNode> xml_tree(const SharedRef& type) const;
 
   /** to_json for any shared type (a root by name or a nested one by item id). */
   std::string to_json(const SharedRef& type, RootKind kind) const;

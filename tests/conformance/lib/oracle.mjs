@@ -32,8 +32,32 @@ export const readRoot = (doc, name, mode) => {
     case 'map': return doc.getMap(name).toJSON()
     case 'array': return doc.getArray(name).toJSON()
     case 'xml': return doc.getXmlFragment(name).toString()
+    case 'xmltree': return xmlTree(doc.getXmlFragment(name))
     default: throw new Error(`unknown json mode ${mode}`)
   }
+}
+
+/**
+ * The XML tree `ycrdt json --xmltree` prints (crdt/xml.hpp), read through Yjs's public API only:
+ * toArray(), nodeName, getAttributes(), toDelta(), hookName; non-XML values as toJSON().
+ */
+export const xmlTree = (type) => type.toArray().map(xmlNode)
+
+const xmlNode = (v) => {
+  if (v instanceof Y.XmlElement) return { type: 'element', name: v.nodeName, attributes: v.getAttributes(), children: xmlTree(v) }
+  if (v instanceof Y.XmlText) {
+    return {
+      type: 'text',
+      delta: v.toDelta().map((op) => {
+        const out = { insert: op.insert instanceof Y.AbstractType ? xmlNode(op.insert) : op.insert }
+        if (op.attributes) out.attributes = op.attributes
+        return out
+      })
+    }
+  }
+  if (v instanceof Y.XmlHook) return { type: 'hook', name: v.hookName, attributes: v.toJSON() }
+  if (v instanceof Y.XmlFragment) return { type: 'fragment', children: xmlTree(v) }
+  return { type: 'value', value: v instanceof Y.AbstractType ? v.toJSON() : v }
 }
 
 /** @param {Array<{name:string, mode:string}>} roots */

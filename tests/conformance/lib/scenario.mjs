@@ -19,6 +19,11 @@ import { makeReplica, ORACLE_CLIENT_ID, readRoot } from './oracle.mjs'
 
 const REMOTE = Symbol('remote')
 
+// XML-focused scenarios (generateScenario(seed, {xml: true})): y-prosemirror-like documents read as
+// XML trees. Set for the duration of one synchronous generateScenario call; when false every draw
+// below is exactly what it was before the option existed, so existing seeds are unchanged.
+let xmlFocus = false
+
 // ---------------------------------------------------------------------------------------------
 // Value pools
 
@@ -35,6 +40,8 @@ const OBJ_KEYS = ['a', 'b', 'x', 'id', '0', '1', '10', '2', 'key with space', '�
 const ATTR_KEYS = ['bold', 'italic', 'underline', 'color', 'size', 'link', 'font', 'code']
 const XML_NAMES = ['paragraph', 'heading', 'p', 'li', 'ul', 'blockquote', 'img', 'ünïcode', 'x-y']
 const XML_ATTRS = ['align', 'level', 'class', 'id', 'data-x', 'src']
+const PM_NAMES = ['paragraph', 'heading', 'bullet_list', 'ordered_list', 'list_item', 'blockquote', 'image', 'table_cell', 'Heading']
+const PM_ATTRS = ['level', 'align', 'src', 'alt', 'order', 'colspan', 'data', '0', 'id']
 const EDGE_NUMBERS = [0, -0, 1, -1, 63, 64, -64, 127, 128, 2 ** 31 - 1, -(2 ** 31 - 1), 2 ** 31, -(2 ** 31), 2 ** 32,
   2 ** 53 - 1, -(2 ** 53 - 1), 1e21, 1e300, -1e300]
 const FLOATS = [1.5, -2.75, 0.1, 3.141592653589793, 1e-7, 5e-324, 0.5, 65504, 3.4028234663852886e38,
@@ -100,9 +107,12 @@ const textAttrs = (rng, xml) => {
   for (let i = 0; i < n; i++) {
     const key = rng.pick(ATTR_KEYS)
     attrs[key] = xml
-      ? rng.weighted([[5, true], [3, null], [2, { href: 'https://example.org/' + rng.pick(WORDS) }], [1, rng.int(1, 6)]])
+      ? rng.weighted([[5, true], [3, null], [2, { href: 'https://example.org/' + rng.pick(WORDS) }],
+        [xmlFocus ? 2 : 0, () => ({ href: 'https://nap.example/' + rng.pick(WORDS), target: rng.pick(['_blank', null]), title: randomString(rng, 2) })],
+        [1, rng.int(1, 6)]])
       : rng.weighted([[5, true], [3, null], [2, rng.pick(['#ff0000', 'serif', 'Zoë 😀'])], [1, rng.pick([12, 1.5, -0, 2 ** 40])],
         [1, { href: 'https://example.org/' + rng.pick(WORDS), '1': rng.int(0, 9) }], [0.5, false], [0.3, 0]])
+    if (typeof attrs[key] === 'function') attrs[key] = attrs[key]()
   }
   return attrs
 }
@@ -208,7 +218,7 @@ const rangeLen = (rng, available) => Math.max(1, Math.min(available, rng.bool(0.
 
 const textOp = (rng, t, xml, stats) => {
   const len = t.length
-  const op = len === 0 ? 'insert' : rng.weighted([[45, 'insert'], [25, 'delete'], [18, 'format'], [xml ? 0 : 7, 'embed'], [5, 'delta']])
+  const op = len === 0 ? 'insert' : rng.weighted([[45, 'insert'], [25, 'delete'], [18, 'format'], [xml && !xmlFocus ? 0 : 7, 'embed'], [5, 'delta']])
   switch (op) {
     case 'insert': {
       const i = textIndex(rng, t)
@@ -219,7 +229,8 @@ const textOp = (rng, t, xml, stats) => {
     case 'format': { const [i, n] = formatRange(rng, t); t.format(i, n, textAttrs(rng, xml)); stats.formats++; break }
     case 'embed': {
       const i = textIndex(rng, t)
-      if (rng.bool(0.3)) t.insertEmbed(i, randomEmbed(rng), textAttrs(rng, false)); else t.insertEmbed(i, randomEmbed(rng))
+      if (xml && rng.bool(0.1)) { t.insertEmbed(i, xmlNode(rng), rng.bool() ? textAttrs(rng, true) : {}); break } // a nested XML type inside the text
+      if (rng.bool(0.3)) t.insertEmbed(i, randomEmbed(rng), textAttrs(rng, xml)); else t.insertEmbed(i, randomEmbed(rng))
       break
     }
     default: {
@@ -273,7 +284,38 @@ const arrayOp = (rng, a, depth, stats) => {
   }
 }
 
+/** An attribute value of a y-prosemirror node: strings, numbers, objects, booleans, null. */
+const pmAttrValue = (rng) => rng.weighted([
+  [4, () => randomString(rng, 2)], [3, () => rng.pick([1, 2, 3, 0, -0, 1.5, 2 ** 40, -7])],
+  [2, () => rng.pick([{ src: 'a.png', width: 640 }, { '2': 'b', a: [1, 'x', null], 1: true }, {}, { nested: { deep: { x: 'ü' } } }])],
+  [1, () => rng.bool()], [1, () => null], [0.5, () => anyValue(rng)]
+])()
+
+/** A y-prosemirror-like subtree: blocks holding formatted XmlText, lists of list items. */
+const pmNode = (rng, depth) => {
+  if (depth > 0 && rng.bool(0.4)) {
+    const t = new Y.XmlText() // not in a document yet: its length must not be read
+    let len = 0
+    for (let n = rng.int(0, 3); n > 0; n--) {
+      const s = randomString(rng, 3)
+      t.insert(len, s, rng.bool(0.6) ? textAttrs(rng, true) : {})
+      len += s.length
+    }
+    return t
+  }
+  if (rng.bool(0.04)) { const h = new Y.XmlHook(rng.pick(['mention', 'widget'])); h.set('id', rng.int(0, 99)); return h }
+  const el = new Y.XmlElement(rng.pick(PM_NAMES))
+  for (let n = rng.int(0, 3); n > 0; n--) el.setAttribute(rng.pick(PM_ATTRS), pmAttrValue(rng))
+  if (depth < 3) {
+    const kids = []
+    for (let n = rng.int(0, 2); n > 0; n--) kids.push(pmNode(rng, depth + 1))
+    if (kids.length) el.insert(0, kids)
+  }
+  return el
+}
+
 const xmlNode = (rng) => {
+  if (xmlFocus) return pmNode(rng, rng.int(0, 2))
   if (rng.bool(0.4)) return rng.bool(0.7) ? new Y.XmlText(randomString(rng)) : new Y.XmlText()
   const el = new Y.XmlElement(rng.pick(XML_NAMES))
   for (let n = rng.int(0, 2); n > 0; n--) el.setAttribute(rng.pick(XML_ATTRS), rng.bool(0.8) ? randomString(rng, 2) : rng.int(0, 6))
@@ -291,7 +333,10 @@ const xmlOp = (rng, x, isElement, stats) => {
       if (x.slice(i, i + n).some((v) => v instanceof Y.XmlElement || v instanceof Y.XmlText)) stats.containerDeletes++
       x.delete(i, n); break
     }
-    case 'attr': x.setAttribute(rng.pick(XML_ATTRS), rng.bool(0.8) ? randomString(rng, 2) : rng.int(0, 6)); break
+    case 'attr':
+      if (xmlFocus) x.setAttribute(rng.pick(PM_ATTRS), pmAttrValue(rng))
+      else x.setAttribute(rng.pick(XML_ATTRS), rng.bool(0.8) ? randomString(rng, 2) : rng.int(0, 6))
+      break
     default: x.removeAttribute(rng.pick(Object.keys(x.getAttributes())))
   }
 }
@@ -351,6 +396,12 @@ const pickRoots = (rng) => {
   const names = rng.shuffle([...ROOT_NAMES])
   const roots = []
   const add = (kind, mode) => roots.push({ name: names.pop(), kind, mode })
+  if (xmlFocus) { // XML trees (a prosemirror fragment or two), one plain text beside them
+    for (let i = rng.int(1, 2); i > 0; i--) add('xml', 'xmltree')
+    if (rng.bool(0.3)) add('text', 'delta')
+    if (rng.bool(0.1)) roots.push({ name: names.pop(), kind: 'xml', mode: 'xmltree', untouched: true })
+    return roots
+  }
   for (let i = rng.int(1, 2); i > 0; i--) add('text', rng.bool(0.6) ? 'delta' : 'text')
   for (let i = rng.int(rng.bool(0.8) ? 1 : 0, 2); i > 0; i--) add('map', 'map')
   for (let i = rng.int(0, 2); i > 0; i--) add('array', 'array')
@@ -383,10 +434,17 @@ const peerContent = (peer) => JSON.stringify(peer.roots.map((r) => {
 
 /**
  * @param {number} seed
- * @param {{gc?: boolean, maxSteps?: number}} [options] force the server replica's gc setting (default:
- *   random); cap the number of editing steps (small scenarios for hunting minimal repros)
+ * @param {{gc?: boolean, maxSteps?: number, xml?: boolean}} [options] force the server replica's gc
+ *   setting (default: random); cap the number of editing steps (small scenarios for hunting minimal
+ *   repros); xml: XML-focused documents (y-prosemirror-like trees, attributes with object values,
+ *   formatted XmlText with links and embeds, hooks) whose roots are read as XML trees
  */
 export const generateScenario = (seed, options = {}) => {
+  xmlFocus = !!options.xml
+  try { return generate(seed, options) } finally { xmlFocus = false }
+}
+
+const generate = (seed, options) => {
   const rng = new Rng(seed)
   const stats = { formats: 0, containerDeletes: 0, subdocs: 0, merged: 0, syncs: 0, mergedDiffs: 0, duplicates: 0, dropped: 0, pendingStructsEver: false, pendingDsEver: false }
   const nPeers = rng.int(2, 5)
