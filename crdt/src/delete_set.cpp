@@ -61,7 +61,8 @@ void DeleteSet::sort_and_merge() {
         }
         dels[j] = d;
       }
-    } else {
+    } else if (!std::is_sorted(dels.begin(), dels.end(), by_clock)) {
+      // Often sorted already: deletions recorded while integrating one update in clock order.
       std::stable_sort(dels.begin(), dels.end(), by_clock);
     }
     std::size_t j = 1;

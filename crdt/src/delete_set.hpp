@@ -36,6 +36,15 @@ class DeleteSet {
     ++ranges_;
   }
 
+  /** add() for each of `ranges` in order; nothing for an empty span. */
+  void append(std::uint64_t client, std::span<const DeleteItem> ranges) {
+    if (!ranges.empty()) {
+      auto& r = ranges_of(client);
+      r.insert(r.end(), ranges.begin(), ranges.end());
+      ranges_ += ranges.size();
+    }
+  }
+
   /** sortAndMergeDeleteSet: sort by clock, merge ranges that overlap or touch. */
   void sort_and_merge();
 

@@ -124,6 +124,9 @@ class DocImpl {
   std::uint64_t state_of(std::uint32_t ci) const;
   using Pos = StructList::Pos;
   Pos find_pos(const StructList& structs, std::uint64_t clock) const;  // findIndexSS
+  // findIndexSS for callers walking sorted clocks (delete-set ranges): probes wider around the
+  // last hit before searching.
+  Pos find_pos_near(const StructList& structs, std::uint64_t clock) const;
   ItemRef find(Id id) const;  // getItem: the struct containing id
   ItemRef find(std::uint32_t ci, std::uint64_t clock) const;
   ItemRef split_item(ItemRef left, std::uint64_t diff);
@@ -203,7 +206,10 @@ class DocImpl {
 
   // --- encoding (encode.cpp) ---
   void write_item(lib0::Encoder& enc, const Item& it, std::uint64_t offset) const;
-  void write_clients_structs(lib0::Encoder& enc, const StateVector& target) const;
+  // With `whole_ds` (only for an empty target: every struct is written) also fills in the
+  // delete set of the whole store, as delete_set_from_store would.
+  void write_clients_structs(lib0::Encoder& enc, const StateVector& target,
+                             DeleteSet* whole_ds = nullptr) const;
   DeleteSet delete_set_from_store() const;
   Bytes encode_rest(const std::vector<std::pair<std::uint64_t, std::vector<Block>>>& rest) const;
 

@@ -321,7 +321,7 @@ Bytes DocImpl::apply_delete_set(const DeleteSet& ds) {
           unapplied.add(client, state, clock_end - state);
         }
         auto& structs = clients_[ci].structs;
-        Pos p = find_pos(structs, clock);
+        Pos p = find_pos_near(structs, clock);
         // Split the first item if necessary (GC and deleted structs are skipped anyway).
         {
           const Item& first = pool_[structs.at(p)];

@@ -81,7 +81,7 @@ inline bool ref_countable(std::uint8_t ref) {
  */
 class ItemPool {
  public:
-  ItemPool() { allocate(); }  // reserves index 0
+  ItemPool() { (*this)[allocate()] = Item{}; }  // reserves index 0 (a zeroed null item)
 
   Item& operator[](ItemRef r) { return chunks_[r >> kShift][r & kMask]; }
   const Item& operator[](ItemRef r) const { return chunks_[r >> kShift][r & kMask]; }
@@ -93,7 +93,8 @@ class ItemPool {
       return r;
     }
     if ((next_ & kMask) == 0) {
-      chunks_.push_back(std::make_unique<Item[]>(kChunk));
+      // Not zeroed: every allocated item is assigned in full before it is read.
+      chunks_.push_back(std::make_unique_for_overwrite<Item[]>(kChunk));
     }
     return next_++;
   }

@@ -52,6 +52,9 @@ std::uint32_t DocImpl::client_index(std::uint64_t client) const {
 }
 
 std::uint32_t DocImpl::intern_client(std::uint64_t client) {
+  if (last_index_ != kNoClient && last_client_ == client) {
+    return last_index_;  // the one-entry cache of client_index: no hashing per integrated struct
+  }
   const auto [it, inserted] =
       client_index_.try_emplace(client, static_cast<std::uint32_t>(clients_.size()));
   if (inserted) {
@@ -81,6 +84,14 @@ std::uint64_t DocImpl::tx_before(std::uint32_t ci) const {
 // findIndexSS. A miss means the caller broke the "check the state first" rule.
 StructList::Pos DocImpl::find_pos(const StructList& structs, std::uint64_t clock) const {
   const Pos p = structs.find(pool_, clock);
+  if (!structs.valid(p)) {
+    internal_error("findIndexSS found no struct");
+  }
+  return p;
+}
+
+StructList::Pos DocImpl::find_pos_near(const StructList& structs, std::uint64_t clock) const {
+  const Pos p = structs.find<StructList::kNearProbe>(pool_, clock);
   if (!structs.valid(p)) {
     internal_error("findIndexSS found no struct");
   }

@@ -13,6 +13,9 @@ namespace crdt {
 
 class StructList {
  public:
+  // Probe width for lookups that walk sorted clocks (delete-set ranges).
+  static constexpr int kNearProbe = 16;
+
   struct Pos {
     std::uint32_t chunk = 0;
     std::uint32_t off = 0;
@@ -109,8 +112,10 @@ class StructList {
 
   /**
    * findIndexSS: the position of the struct containing `clock`, or end() if there is none.
-   * Binary search over the chunks, then within the chunk.
+   * Binary search over the chunks, then within the chunk. `kProbe`: how many structs on each side
+   * of the last hit to try first (callers walking sorted clocks use kNearProbe).
    */
+  template <int kProbe = 1>
   Pos find(const ItemPool& pool, std::uint64_t clock) const {
     if (chunks_.empty()) {
       return end();
@@ -122,24 +127,44 @@ class StructList {
     if (clock >= last_item.clock) {
       return last();  // the newest struct: the most common target by far
     }
-    // Lookups cluster (split, then merge, then encode the same spot): try the last hit and its
-    // neighbours. A stale hint is harmless because containment is checked.
+    // Lookups cluster (split, then merge, then encode the same spot; delete-set ranges walked
+    // in order): try the last hit, then a few structs after or before it. Structs are contiguous
+    // and sorted, so the first struct after the hint that ends beyond `clock` (or the first one
+    // before it that starts at or before `clock`) contains it. A stale hint is harmless because
+    // containment is checked.
     if (hint_.chunk < chunks_.size() && hint_.off < chunks_[hint_.chunk].size()) {
       const Item& h = pool[at(hint_)];
       if (h.clock <= clock) {
         if (clock < h.end()) {
           return hint_;
         }
-        const Pos n = next(hint_);
-        if (valid(n) && clock < pool[at(n)].end()) {
-          hint_ = n;
-          return n;
+        Pos n = hint_;
+        for (int k = 0; k < kProbe; ++k) {
+          n = next(n);
+          if (!valid(n)) {
+            break;
+          }
+          const Item& it = pool[at(n)];
+          if (clock < it.end()) {
+            if (it.clock <= clock) {
+              hint_ = n;
+              return n;
+            }
+            break;
+          }
         }
-      } else if (has_prev(hint_)) {
-        const Pos p = prev(hint_);
-        if (pool[at(p)].clock <= clock) {
-          hint_ = p;
-          return p;
+      } else {
+        Pos p = hint_;
+        for (int k = 0; k < kProbe && has_prev(p); ++k) {
+          p = prev(p);
+          const Item& it = pool[at(p)];
+          if (it.clock <= clock) {
+            if (clock < it.end()) {
+              hint_ = p;
+              return p;
+            }
+            break;
+          }
         }
       }
     }

@@ -241,7 +241,7 @@ void DocImpl::finalize_transaction() {
       for (std::size_t di = entry.ranges.size(); di-- > 0;) {
         const DeleteItem& d = entry.ranges[di];
         const std::uint64_t end = d.clock + d.len;
-        for (Pos p = find_pos(structs, d.clock);
+        for (Pos p = find_pos_near(structs, d.clock);
              structs.valid(p) && pool_[structs.at(p)].clock < end; p = structs.next(p)) {
           const ItemRef sr = structs.at(p);
           if (!pool_[sr].is_gc() && pool_[sr].deleted()) {
@@ -257,7 +257,7 @@ void DocImpl::finalize_transaction() {
     for (std::size_t di = entry.ranges.size(); di-- > 0;) {
       const DeleteItem& d = entry.ranges[di];
       // Start with the struct right of the last deleted one.
-      Pos p = find_pos(structs, d.clock + d.len - 1);
+      Pos p = find_pos_near(structs, d.clock + d.len - 1);
       if (structs.valid(structs.next(p))) {
         p = structs.next(p);
       }

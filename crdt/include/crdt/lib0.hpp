@@ -37,18 +37,44 @@ namespace lib0 {
 /** True if `s` is strict UTF-8 as accepted by TextDecoder('utf-8', {fatal: true}). */
 bool is_valid_utf8(std::string_view s);
 
-/** Appends lib0-encoded values to a growing byte buffer. Always encodes minimally. */
+/**
+ * Appends lib0-encoded values to a growing byte buffer. Always encodes minimally.
+ *
+ * The buffer is written through a raw cursor: each primitive checks the room once (not once per
+ * byte, as push_back would) and strings are copied with memcpy. `buf_` is kept at its allocated
+ * size; only the first `len_` bytes are content.
+ */
 class Encoder {
  public:
-  void write_u8(std::uint8_t v) { buf_.push_back(v); }
+  void write_u8(std::uint8_t v) {
+    *room(1) = v;
+    ++len_;
+  }
 
   // REQUIRES: v <= 2^53-1 for Yjs compatibility (larger values are still encoded losslessly).
   void write_var_uint(std::uint64_t v) {
+    if (v < 0x80 && len_ < buf_.size()) {
+      buf_[len_++] = static_cast<std::uint8_t>(v);  // one byte: the most common case
+      return;
+    }
+    end_write(put_var_uint(room(10), v));
+  }
+
+  // Cursor API for hot encoders: begin_write(n) returns room for `n` bytes at the end, the
+  // caller fills (at most n) bytes through the cursor with put_* and hands the advanced cursor
+  // to end_write. No other write may happen in between.
+  std::uint8_t* begin_write(std::size_t n) { return room(n); }
+  void end_write(const std::uint8_t* cursor) {
+    len_ = static_cast<std::size_t>(cursor - buf_.data());
+  }
+  /** Writes varUint `v` (at most 10 bytes) at `p`; returns the cursor after it. */
+  static std::uint8_t* put_var_uint(std::uint8_t* p, std::uint64_t v) {
     while (v > 0x7f) {
-      buf_.push_back(static_cast<std::uint8_t>(0x80 | (v & 0x7f)));
+      *p++ = static_cast<std::uint8_t>(0x80 | (v & 0x7f));
       v >>= 7;
     }
-    buf_.push_back(static_cast<std::uint8_t>(v));
+    *p++ = static_cast<std::uint8_t>(v);
+    return p;
   }
 
   void write_var_int(std::int64_t v) {
@@ -60,26 +86,29 @@ class Encoder {
 
   // Sign-magnitude form; (0, true) writes JS -0 as 0x40.
   void write_var_int(std::uint64_t magnitude, bool negative) {
+    std::uint8_t* const start = room(10);
+    std::uint8_t* p = start;
     std::uint8_t first = static_cast<std::uint8_t>((magnitude & 0x3f) | (negative ? 0x40 : 0));
     magnitude >>= 6;
     if (magnitude > 0) {
       first |= 0x80;
     }
-    buf_.push_back(first);
+    *p++ = first;
     while (magnitude > 0) {
       std::uint8_t b = static_cast<std::uint8_t>(magnitude & 0x7f);
       magnitude >>= 7;
       if (magnitude > 0) {
         b |= 0x80;
       }
-      buf_.push_back(b);
+      *p++ = b;
     }
+    len_ += static_cast<std::size_t>(p - start);
   }
 
   // REQUIRES: utf8 is valid UTF-8 (JS strings always encode to valid UTF-8).
   void write_var_string(std::string_view utf8) {
     write_var_uint(utf8.size());
-    buf_.insert(buf_.end(), utf8.begin(), utf8.end());
+    write_raw(utf8);
   }
 
   void write_var_uint8_array(ByteView data) {
@@ -87,27 +116,59 @@ class Encoder {
     write_raw(data);
   }
 
-  void write_raw(ByteView data) { buf_.insert(buf_.end(), data.begin(), data.end()); }
-  void write_raw(std::string_view data) { buf_.insert(buf_.end(), data.begin(), data.end()); }
+  void write_raw(ByteView data) { append(data.data(), data.size()); }
+  void write_raw(std::string_view data) { append(data.data(), data.size()); }
 
   void write_f32(float v) { write_be(std::bit_cast<std::uint32_t>(v), 4); }
   void write_f64(double v) { write_be(std::bit_cast<std::uint64_t>(v), 8); }
   void write_i64(std::int64_t v) { write_be(static_cast<std::uint64_t>(v), 8); }
 
-  std::size_t size() const { return buf_.size(); }
-  const Bytes& bytes() const { return buf_; }
-  Bytes take() { return std::move(buf_); }
-  void reserve(std::size_t n) { buf_.reserve(n); }
-  void clear() { buf_.clear(); }
-
- private:
-  void write_be(std::uint64_t v, int n) {
-    for (int i = n - 1; i >= 0; --i) {
-      buf_.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
+  std::size_t size() const { return len_; }
+  const Bytes& bytes() const {
+    buf_.resize(len_);  // drops the unused room; no reallocation
+    return buf_;
+  }
+  Bytes take() {
+    buf_.resize(len_);
+    len_ = 0;
+    return std::move(buf_);
+  }
+  /** Makes room for `n` bytes in total (one allocation when the final size is known). */
+  void reserve(std::size_t n) {
+    if (n > buf_.size()) {
+      buf_.resize(n);
     }
   }
+  void clear() { len_ = 0; }
 
-  Bytes buf_;
+ private:
+  // A pointer to at least `n` writable bytes at the end of the content.
+  std::uint8_t* room(std::size_t n) {
+    if (buf_.size() - len_ < n) {
+      grow(n);
+    }
+    return buf_.data() + len_;
+  }
+  void grow(std::size_t n) {
+    const std::size_t doubled = buf_.size() * 2;
+    buf_.resize(len_ + n > doubled ? len_ + n : (doubled < 64 ? 64 : doubled));
+  }
+  void append(const void* data, std::size_t n) {
+    if (n > 0) {
+      std::memcpy(room(n), data, n);
+      len_ += n;
+    }
+  }
+  void write_be(std::uint64_t v, int n) {
+    std::uint8_t* const p = room(8);
+    for (int i = 0; i < n; ++i) {
+      p[i] = static_cast<std::uint8_t>(v >> (8 * (n - 1 - i)));
+    }
+    len_ += static_cast<std::size_t>(n);
+  }
+
+  mutable Bytes buf_;  // content in [0, len_), then room
+  std::size_t len_ = 0;
 };
 
 /** Reads lib0-encoded values from a byte view it does not own. */

@@ -194,5 +194,48 @@ TEST(Lib0, FixedWidth) {
   EXPECT_THROW(dec.read_u8(), Error);
 }
 
+// The encoder writes through a cursor into spare room: content must survive every growth step,
+// bytes()/take()/reserve()/clear() must expose exactly the written bytes, and the cursor API
+// must agree with the ordinary writers.
+TEST(Lib0, EncoderGrowthAndCursorApi) {
+  lib0::Encoder enc;
+  Bytes expected;
+  const std::string text = "h\xc3\xa9llo \xf0\x9f\x98\x80";
+  for (std::uint64_t i = 0; i < 2000; ++i) {
+    const std::uint64_t v = i * 2654435761u % (std::uint64_t{1} << (i % 53));
+    enc.write_var_uint(v);
+    for (std::uint64_t w = v; true; w >>= 7) {
+      expected.push_back(static_cast<std::uint8_t>((w > 0x7f ? 0x80 : 0) | (w & 0x7f)));
+      if (w <= 0x7f) {
+        break;
+      }
+    }
+    if (i % 7 == 0) {
+      enc.write_var_string(text);
+      expected.push_back(static_cast<std::uint8_t>(text.size()));
+      expected.insert(expected.end(), text.begin(), text.end());
+    }
+    if (i % 11 == 0) {
+      std::uint8_t* p = enc.begin_write(21);
+      *p++ = 0xab;
+      p = lib0::Encoder::put_var_uint(p, 300);
+      enc.end_write(lib0::Encoder::put_var_uint(p, 1));
+      expected.insert(expected.end(), {0xab, 0xac, 0x02, 0x01});
+    }
+    ASSERT_EQ(enc.size(), expected.size()) << i;
+  }
+  EXPECT_EQ(enc.bytes(), expected);
+  enc.write_u8(7);  // writing after bytes() keeps going
+  expected.push_back(7);
+  EXPECT_EQ(enc.take(), expected);
+  EXPECT_EQ(enc.size(), 0u);
+  enc.reserve(1000);
+  EXPECT_EQ(enc.size(), 0u);
+  enc.write_f64(1.5);
+  EXPECT_EQ(to_hex(enc.bytes()), "3f f8 00 00 00 00 00 00");
+  enc.clear();
+  EXPECT_TRUE(enc.bytes().empty());
+}
+
 }  // namespace
 }  // namespace crdt
