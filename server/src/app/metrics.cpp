@@ -88,6 +88,10 @@ std::string Metrics::render() const {
           malformed_messages);
   counter(out, "napc_queue_merges_total", "Outbound queues compacted by merging updates.",
           queue_merges);
+  counter(out, "napc_broadcast_merges_total",
+          "Broadcasts that carried several committed updates merged into one.", broadcast_merges);
+  counter(out, "napc_write_coalesces_total",
+          "Writes that carried several queued frames merged into one message.", write_coalesces);
   counter(out, "napc_queue_overflows_total", "Connections closed (1013) for a full queue.",
           queue_overflows);
   counter(out, "napc_rate_limited_total", "Requests or connections refused by a rate limit.",

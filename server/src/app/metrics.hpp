@@ -43,6 +43,8 @@ struct Metrics {
   std::atomic<std::uint64_t> updates_refused{0};
   std::atomic<std::uint64_t> malformed_messages{0};
   std::atomic<std::uint64_t> queue_merges{0};
+  std::atomic<std::uint64_t> broadcast_merges{0};  // committed updates sent as one
+  std::atomic<std::uint64_t> write_coalesces{0};   // queued frames merged before a write
   std::atomic<std::uint64_t> queue_overflows{0};
   std::atomic<std::uint64_t> rate_limited{0};
   std::atomic<std::uint64_t> commits{0};

@@ -13,6 +13,11 @@ using crdt::sync::SyncType;
 // A client may speak for a few awareness ids (tabs share a doc's provider, reconnects get a
 // fresh id); more than this from one connection is refused.
 constexpr std::size_t kMaxAwarenessIdsPerSession = 16;
+// Bounds on one merged broadcast. Like any frame, it can take a slow reader's queue past its cap
+// by its own size before the session closes (1013), so it stays small: merging pays off for
+// many small updates (typing), not for a few big ones.
+constexpr std::size_t kMaxMergedUpdates = 1024;
+constexpr std::size_t kMaxMergedBytes = 16u << 10;
 
 SharedFrame share(crdt::Bytes bytes) {
   return std::make_shared<const crdt::Bytes>(std::move(bytes));
@@ -126,7 +131,7 @@ void Room::on_join(const std::shared_ptr<WsSession>& session) {
   if (awareness_.size() > 0) {
     const auto ids = awareness_.state_ids();
     session->send(share(crdt::sync::encode_awareness(awareness_.encode_update(ids))),
-                  FrameKind::other);
+                  FrameKind::awareness);
   }
   arm_awareness_timer();
   session->resume_reading();
@@ -171,7 +176,7 @@ void Room::on_message(const std::shared_ptr<WsSession>& session, const SharedFra
       if (awareness_.size() > 0) {
         session->send(
             share(crdt::sync::encode_awareness(awareness_.encode_update(awareness_.state_ids()))),
-            FrameKind::other);
+            FrameKind::awareness);
       }
       return;
     case crdt::sync::MessageType::auth:
@@ -247,6 +252,15 @@ void Room::on_sync(const std::shared_ptr<WsSession>& session, SyncType type, crd
     append.inserted = static_cast<std::int64_t>(inserted);
     append.deleted = static_cast<std::int64_t>(deleted);
     ctx_.storage().append(std::move(append), [self = shared_from_this(), seq](bool ok) {
+      // Storage thread. Published before the report is posted, so that the first report of a
+      // group commit releases the whole group (see on_committed).
+      if (ok) {
+        auto durable = self->durable_seq_.load();
+        while (durable < seq && !self->durable_seq_.compare_exchange_weak(durable, seq)) {
+        }
+      } else {
+        self->storage_failed_.store(true);
+      }
       net::post(self->strand_, [self, seq, ok] { self->on_committed(seq, ok); });
     });
     // Persisted first, broadcast (to every session, the sender included) after the commit.
@@ -263,18 +277,35 @@ void Room::on_committed(std::int64_t seq, bool ok) {
     return fail("storage failure");
   }
   committed_seq_ = std::max(committed_seq_, seq);
+  // Everything a successful group commit made durable, even if its own reports are still queued
+  // behind this one. Read durable_seq_ before storage_failed_: the storage thread sets the flag
+  // before it publishes any later commit, so a seq past a failed commit is never taken here.
+  const auto durable = durable_seq_.load();
+  if (!storage_failed_.load()) committed_seq_ = std::max(committed_seq_, durable);
   ctx_.metrics().updates_applied.fetch_add(1, std::memory_order_relaxed);
+  // A run of committed document updates goes out as one merged update; anything else in between
+  // (a step 2 for one session) is sent in its place in the order.
+  std::vector<SharedFrame> updates;
+  std::vector<app::Clock::time_point> sent_at;
   while (!held_.empty() && held_.front().seq <= committed_seq_) {
     Held h = std::move(held_.front());
     held_.pop_front();
     held_bytes_ -= h.frame->size();
+    if (!h.target && h.kind == FrameKind::update) {
+      updates.push_back(std::move(h.frame));
+      sent_at.push_back(h.t0);
+      continue;
+    }
+    broadcast_updates(updates);
     if (h.target) {
       h.target->send(std::move(h.frame), h.kind);
     } else {
       broadcast(h.frame, h.kind);
-      ctx_.metrics().fanout_latency.observe(app::Clock::now() - h.t0);
     }
   }
+  broadcast_updates(updates);
+  const auto now = app::Clock::now();
+  for (const auto t0 : sent_at) ctx_.metrics().fanout_latency.observe(now - t0);
   if (held_bytes_ <= held_limit() / 2) resume_stalled();
   if (log_bytes_ > std::max(snapshot_bytes_, ctx_.limits().compact_min_bytes)) compact();
   if (sessions_.empty()) schedule_unload();
@@ -305,9 +336,71 @@ void Room::broadcast(const SharedFrame& frame, FrameKind kind) {
   for (const auto& s : sessions_) s->send(frame, kind);
 }
 
+void Room::broadcast_updates(std::vector<SharedFrame>& updates) {
+  std::size_t i = 0;
+  while (i < updates.size()) {
+    // One chunk: as many updates as the bounds allow (at least one).
+    std::size_t end = i + 1;
+    std::size_t bytes = updates[i]->size();
+    while (end < updates.size() && end - i < kMaxMergedUpdates &&
+           bytes + updates[end]->size() <= kMaxMergedBytes) {
+      bytes += updates[end++]->size();
+    }
+    if (end - i == 1) {
+      broadcast(updates[i], FrameKind::update);
+      i = end;
+      continue;
+    }
+    SharedFrame merged;
+    try {
+      std::vector<crdt::ByteView> parts;
+      parts.reserve(end - i);
+      for (std::size_t k = i; k < end; ++k)
+        parts.push_back(crdt::sync::update_payload(*updates[k]));
+      merged = share(crdt::sync::encode_sync_update(crdt::merge_updates(parts)));
+    } catch (const crdt::Error& e) {
+      // Our own updates always decode; if not, send them one by one, as they are.
+      std::cerr << "napconsult: merging updates of " << name_ << " failed: " << e.what() << '\n';
+    }
+    if (merged) {
+      broadcast(merged, FrameKind::update);
+      ctx_.metrics().broadcast_merges.fetch_add(1, std::memory_order_relaxed);
+    } else {
+      for (std::size_t k = i; k < end; ++k) broadcast(updates[k], FrameKind::update);
+    }
+    i = end;
+  }
+  updates.clear();
+}
+
+void Room::queue_awareness(const std::vector<std::uint64_t>& ids) {
+  if (ids.empty()) return;
+  awareness_pending_.insert(awareness_pending_.end(), ids.begin(), ids.end());
+  if (awareness_flush_posted_) return;
+  awareness_flush_posted_ = true;
+  // Runs after the messages already queued on the strand: their changes join this broadcast.
+  net::post(strand_, [self = shared_from_this()] {
+    self->awareness_flush_posted_ = false;
+    self->flush_awareness();
+  });
+}
+
+void Room::flush_awareness() {
+  if (awareness_pending_.empty()) return;
+  auto ids = std::move(awareness_pending_);
+  awareness_pending_.clear();
+  if (state_ != State::ready) return;
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  // Each id with its current state and clock: what its last change left (awareness.js encodes
+  // the current state too).
+  broadcast_awareness(ids);
+}
+
 void Room::broadcast_awareness(const std::vector<std::uint64_t>& ids) {
   if (ids.empty() || sessions_.empty()) return;
-  broadcast(share(crdt::sync::encode_awareness(awareness_.encode_update(ids))), FrameKind::other);
+  broadcast(share(crdt::sync::encode_awareness(awareness_.encode_update(ids))),
+            FrameKind::awareness);
 }
 
 void Room::on_awareness(const std::shared_ptr<WsSession>& session, crdt::ByteView payload) {
@@ -340,7 +433,7 @@ void Room::on_awareness(const std::shared_ptr<WsSession>& session, crdt::ByteVie
   for (const auto id : changes.updated) controllers_[id] = session.get();
   for (const auto id : changes.removed) controllers_.erase(id);
   // Every session, the sender included: the echo keeps a lone client's 30 s timer alive.
-  broadcast_awareness(changes.all());
+  queue_awareness(changes.all());
 }
 
 void Room::remove_awareness_of(const WsSession* session) {
@@ -349,6 +442,7 @@ void Room::remove_awareness_of(const WsSession* session) {
     if (owner == session) ids.push_back(id);
   }
   for (const auto id : ids) controllers_.erase(id);
+  flush_awareness();  // earlier changes first
   broadcast_awareness(awareness_.remove_states(ids, now_ms()));
 }
 
@@ -362,6 +456,7 @@ void Room::arm_awareness_timer() {
     const auto removed = self->awareness_.remove_outdated(
         self->now_ms(), self->ctx_.limits().awareness_timeout.count());
     for (const auto id : removed) self->controllers_.erase(id);
+    self->flush_awareness();
     self->broadcast_awareness(removed);
     if (!self->sessions_.empty() || self->awareness_.size() > 0) self->arm_awareness_timer();
   });

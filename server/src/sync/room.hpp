@@ -13,8 +13,15 @@
 // has passed. A storage failure fails the room: its sessions are closed with 1011 and the next
 // connection loads the document afresh.
 //
+// Batching: everything that one group commit makes durable is released together, and the run
+// of document updates it holds goes out as one merged update (crdt::merge_updates, lossless), so
+// a busy room costs one frame per session per commit, not one per update. Awareness changes
+// that arrive together (already queued on the strand) are broadcast as one awareness message.
+//
 // Thread safety: public members may be called from any thread; they post to the strand.
-// `attached_` is guarded by the registry's mutex (see RoomRegistry).
+// `attached_` is guarded by the registry's mutex (see RoomRegistry); `durable_seq_` and
+// `storage_failed_` are written by the storage thread.
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -79,7 +86,12 @@ class Room : public std::enable_shared_from_this<Room> {
   void send_or_hold(const std::shared_ptr<WsSession>& target, SharedFrame frame, FrameKind kind,
                     app::Clock::time_point t0);
   void broadcast(const SharedFrame& frame, FrameKind kind);
+  // Broadcasts `updates` (sync update frames, in commit order) as one merged frame.
+  void broadcast_updates(std::vector<SharedFrame>& updates);
   void broadcast_awareness(const std::vector<std::uint64_t>& ids);
+  // Queues awareness ids for one broadcast after the handlers already on the strand.
+  void queue_awareness(const std::vector<std::uint64_t>& ids);
+  void flush_awareness();
   void remove_awareness_of(const WsSession* session);
   void arm_awareness_timer();
   void schedule_unload();
@@ -106,6 +118,11 @@ class Room : public std::enable_shared_from_this<Room> {
   std::int64_t next_seq_ = 1;
   std::int64_t applied_seq_ = 0;    // last seq handed to storage
   std::int64_t committed_seq_ = 0;  // last seq known committed
+  // Set by the storage thread before it reports a commit: the highest seq that a successful
+  // group commit has made durable (a later report finds its whole batch committed already), and
+  // whether any commit failed (then only the reports themselves count).
+  std::atomic<std::int64_t> durable_seq_{0};
+  std::atomic<bool> storage_failed_{false};
   std::deque<Held> held_;
   std::size_t held_bytes_ = 0;
   // Sessions whose next read waits until held_bytes_ drops (storage backpressure).
@@ -117,6 +134,8 @@ class Room : public std::enable_shared_from_this<Room> {
   net::steady_timer unload_timer_;
   net::steady_timer awareness_timer_;
   bool awareness_timer_armed_ = false;
+  std::vector<std::uint64_t> awareness_pending_;  // changed ids not yet broadcast
+  bool awareness_flush_posted_ = false;
   const app::Clock::time_point epoch_ = app::Clock::now();
 };
 

@@ -1,16 +1,77 @@
 #include "sync/ws_session.hpp"
 
+#include <algorithm>
 #include <iostream>
+#include <span>
 #include <utility>
 #include <vector>
 
 #include <crdt/doc.hpp>
+#include <crdt/error.hpp>
 #include <crdt/sync.hpp>
+#include <crdt/updates.hpp>
 
 #include "sync/room.hpp"
 #include "sync/room_registry.hpp"
 
 namespace napc::sync {
+namespace {
+
+// Bounds on one coalesced write.
+constexpr std::size_t kMaxCoalescedFrames = 512;
+constexpr std::size_t kMaxCoalescedBytes = 256u << 10;
+
+// The last merge made on this thread: the frames it merged (kept alive so that their addresses
+// stay unique) and the result.
+struct CoalesceCache {
+  std::vector<SharedFrame> inputs;
+  SharedFrame merged;
+};
+thread_local CoalesceCache coalesce_cache;
+
+// [1, varUint8Array(n, entries…)] × k → [1, varUint8Array(Σn, entries… in order)]. Entries are
+// applied in order by awareness.js, so one message carrying them all changes the same states.
+crdt::Bytes concat_awareness(std::span<const SharedFrame> frames) {
+  std::uint64_t count = 0;
+  crdt::lib0::Encoder entries;
+  for (const auto& f : frames) {
+    crdt::lib0::Decoder outer(*f);
+    if (outer.read_var_uint() != static_cast<std::uint64_t>(crdt::sync::MessageType::awareness)) {
+      throw crdt::Error(crdt::ErrorCode::malformed, "not an awareness frame");
+    }
+    crdt::lib0::Decoder inner(outer.read_var_uint8_array());
+    count += inner.read_var_uint();
+    entries.write_raw(inner.read_raw(inner.remaining()));
+  }
+  const auto body = entries.take();
+  crdt::lib0::Encoder update;
+  update.write_var_uint(count);
+  update.write_raw(crdt::ByteView(body));
+  return crdt::sync::encode_awareness(update.take());
+}
+
+SharedFrame merge_frames(std::span<const SharedFrame> frames, FrameKind kind) {
+  auto& cache = coalesce_cache;
+  if (cache.merged &&
+      std::equal(frames.begin(), frames.end(), cache.inputs.begin(), cache.inputs.end())) {
+    return cache.merged;
+  }
+  SharedFrame merged;
+  if (kind == FrameKind::update) {
+    std::vector<crdt::ByteView> parts;
+    parts.reserve(frames.size());
+    for (const auto& f : frames) parts.push_back(crdt::sync::update_payload(*f));
+    merged = std::make_shared<const crdt::Bytes>(
+        crdt::sync::encode_sync_update(crdt::merge_updates(parts)));
+  } else {
+    merged = std::make_shared<const crdt::Bytes>(concat_awareness(frames));
+  }
+  cache.inputs.assign(frames.begin(), frames.end());
+  cache.merged = merged;
+  return merged;
+}
+
+}  // namespace
 
 WsSession::WsSession(beast::tcp_stream&& stream, app::Context& ctx, RoomRegistry& rooms,
                      http::DocumentAccess access)
@@ -182,8 +243,41 @@ void WsSession::merge_queued_updates() {
   }
 }
 
+void WsSession::coalesce_front() {
+  // REQUIRES: no write in flight (the front frame is not referenced by Beast).
+  const auto kind = queue_.front().kind;
+  if (queue_.size() < 2 || (kind != FrameKind::update && kind != FrameKind::awareness)) return;
+  std::size_t end = 1;
+  std::size_t bytes = queue_.front().data->size();
+  while (end < queue_.size() && end < kMaxCoalescedFrames && queue_[end].kind == kind &&
+         bytes + queue_[end].data->size() <= kMaxCoalescedBytes) {
+    bytes += queue_[end++].data->size();
+  }
+  if (end < 2) return;
+  std::vector<SharedFrame> run;
+  run.reserve(end);
+  for (std::size_t i = 0; i < end; ++i) run.push_back(queue_[i].data);
+  SharedFrame merged;
+  try {
+    merged = merge_frames(run, kind);
+  } catch (const std::exception& e) {
+    // Our own frames always decode; if they do not, send them one by one.
+    std::cerr << "napconsult: coalescing queued frames failed: " << e.what() << '\n';
+    return;
+  }
+  queue_.erase(queue_.begin() + 1, queue_.begin() + static_cast<std::ptrdiff_t>(end));
+  queue_.front().data = merged;
+  const auto after = merged->size();
+  queued_bytes_ = queued_bytes_ - bytes + after;
+  ctx_.metrics().queued_bytes.fetch_add(
+      static_cast<std::int64_t>(after) - static_cast<std::int64_t>(bytes),
+      std::memory_order_relaxed);
+  ctx_.metrics().write_coalesces.fetch_add(1, std::memory_order_relaxed);
+}
+
 void WsSession::do_write() {
   if (writing_ || queue_.empty() || finished_) return;
+  coalesce_front();
   writing_ = true;
   write_timer_.expires_after(ctx_.limits().write_stall_timeout);
   write_timer_.async_wait([weak = weak_from_this()](beast::error_code ec) {

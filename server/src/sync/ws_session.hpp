@@ -8,6 +8,13 @@
 // queued sync updates are merged into one (lossless for a CRDT); if it is still over, the
 // connection is closed with 1013 and the client resyncs when it reconnects.
 //
+// Write batching: Beast writes one message per call, and each write costs a system call. So
+// when a write is due and several frames are waiting, the run of sync updates (or of awareness
+// updates) at the front of the queue is sent as one message: updates merged with
+// crdt::merge_updates, awareness entries concatenated in order; both lossless, order kept.
+// The room broadcasts the same frames to every session, so the merge of one run is remembered
+// per thread and reused by the next session that has the same run queued.
+//
 // Thread safety: public members may be called from any thread; they post to the strand.
 #include <chrono>
 #include <cstdint>
@@ -28,9 +35,10 @@ class Room;
 class RoomRegistry;
 
 enum class FrameKind {
-  other,   // awareness, auth, step 1
-  step2,   // a reply to the client's step 1 (never merged: it flips the client's `synced`)
-  update,  // [0, 2, update]: mergeable with its neighbours
+  other,      // auth, step 1
+  step2,      // a reply to the client's step 1 (never merged: it flips the client's `synced`)
+  update,     // [0, 2, update]: mergeable with its neighbours
+  awareness,  // [1, awareness update]: entries concatenable with its neighbours'
 };
 
 using SharedFrame = std::shared_ptr<const crdt::Bytes>;
@@ -67,6 +75,7 @@ class WsSession : public std::enable_shared_from_this<WsSession>, public app::Cl
   void enqueue(Outgoing frame);
   bool over_cap() const;
   void merge_queued_updates();
+  void coalesce_front();
   void do_write();
   void on_write(beast::error_code ec);
   void start_close(websocket::close_code code, std::string reason);
