@@ -14,6 +14,10 @@
 #include <thread>
 #include <vector>
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
 #include <crdt/doc.hpp>
 
 #include "app/context.hpp"
@@ -272,9 +276,22 @@ void print_demo(storage::Database& db, const std::string& base) {
   }
 }
 
+// glibc serves blocks of 128 KiB and more with mmap, but raises that threshold (up to 32 MiB)
+// each time such a block is freed, after which whole-document buffers (an uploaded state, a
+// compaction snapshot, a step 2 reply) come from the heap and, freed, stay resident as holes the
+// heap cannot trim. Setting the threshold explicitly keeps it at 128 KiB, so those buffers go
+// back to the OS when they are freed: about 0.4 MB less RSS per loaded automerge-paper document
+// in tests/bench/server (docs/benchmarks.md §2). Small allocations are not affected.
+void keep_large_allocations_returnable() {
+#if defined(__GLIBC__)
+  mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+#endif
+}
+
 }  // namespace
 
 int serve(std::span<const std::string_view> raw, bool demo) {
+  keep_large_allocations_returnable();
   const auto a = parse(raw,
                        {"--listen",
                         "--db",

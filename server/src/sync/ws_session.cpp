@@ -20,6 +20,10 @@ namespace {
 // Bounds on one coalesced write.
 constexpr std::size_t kMaxCoalescedFrames = 512;
 constexpr std::size_t kMaxCoalescedBytes = 256u << 10;
+// Read buffer capacity kept between messages (see on_read).
+constexpr std::size_t kKeepReadBufferBytes = 16u << 10;
+// At most this much is prepared for the first read of a message (see read_more).
+constexpr std::size_t kFirstReadBytes = 256;
 
 // The last merge made on this thread: the frames it merged (kept alive so that their addresses
 // stay unique) and the result.
@@ -149,9 +153,21 @@ void WsSession::do_read() {
   // Backpressure: a client whose queue is half full is not read from until it drains.
   if (queued_bytes_ > ctx_.limits().queue_bytes / 2) return;
   reading_ = true;
-  ws_.async_read(buffer_, [self = shared_from_this()](beast::error_code ec, std::size_t n) {
-    self->on_read(ec, n);
-  });
+  read_more();
+}
+
+void WsSession::read_more() {
+  // ws_.async_read would prepare a 4 KiB block in buffer_ before anything arrives, and an idle
+  // connection spends its life waiting in that read. So the first read of a message asks for
+  // at most kFirstReadBytes (enough for typical sync and awareness messages); the rest of a
+  // larger message is read with Beast's own size hint. read_message_max still applies to the
+  // whole message.
+  const std::size_t limit = buffer_.size() == 0 ? kFirstReadBytes : 0;  // 0: no limit
+  ws_.async_read_some(buffer_, limit,
+                      [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                        if (!ec && !self->ws_.is_message_done()) return self->read_more();
+                        self->on_read(ec, self->buffer_.size());
+                      });
 }
 
 void WsSession::on_read(beast::error_code ec, std::size_t n) {
@@ -178,6 +194,11 @@ void WsSession::on_read(beast::error_code ec, std::size_t n) {
   auto frame = std::make_shared<crdt::Bytes>(buffer_.size());
   net::buffer_copy(net::buffer(*frame), buffer_.data());
   buffer_.consume(buffer_.size());
+  // A flat_buffer keeps the capacity of the largest message it ever held. One large message (a
+  // client uploading a whole document) would otherwise pin that much memory for the life of the
+  // connection, idle or not; give it back and let the next read start small. Ordinary
+  // traffic stays below the threshold and keeps reusing its buffer.
+  if (buffer_.capacity() > kKeepReadBufferBytes) buffer_.shrink_to_fit();
   room_busy_ = true;
   room_->deliver(shared_from_this(), std::move(frame), now);
 }

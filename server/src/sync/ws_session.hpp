@@ -71,6 +71,7 @@ class WsSession : public std::enable_shared_from_this<WsSession>, public app::Cl
 
   void on_accept(beast::error_code ec);
   void do_read();
+  void read_more();
   void on_read(beast::error_code ec, std::size_t n);
   void enqueue(Outgoing frame);
   bool over_cap() const;

@@ -35,6 +35,31 @@ const shared = process.env.NAPC_SHARED_DIR ?? path.resolve(root, '../shared');
 const traces = path.join(shared, 'traces');
 const argv = process.argv.slice(2);
 const opt = (name, def) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : def);
+const FLAGS = ['--quick'];
+const VALUED = ['--aw-rate', '--clients', '--cold-updates', '--doc-rooms', '--duration', '--idle-clients',
+  '--json', '--noise-limit', '--only', '--out', '--quiet-budget', '--quiet-wait', '--ramp-duration',
+  '--ramp-warmup', '--report', '--retries', '--runs', '--skip', '--warmup'];
+if (argv.includes('--help') || argv.includes('-h')) {
+  // The header comment above is the manual; print it rather than start a 15-minute run.
+  const text = fs.readFileSync(new URL(import.meta.url), 'utf8');
+  const header = [];
+  for (const l of text.split('\n')) {
+    if (!l.startsWith('//')) break;
+    header.push(l.slice(3));
+  }
+  console.log(header.join('\n'));
+  console.log(`\noptions: ${FLAGS.join(' ')} ${VALUED.map((o) => `${o} V`).join(' ')}\n` +
+    '  --only picks servers (y-websocket,hocuspocus,napconsult); --skip picks measurements\n' +
+    '  (steady,awareness,ramp,idle,docs,cold,cold_log)');
+  process.exit(0);
+}
+for (let i = 0; i < argv.length; i++) {
+  if (VALUED.includes(argv[i])) i++;
+  else if (!FLAGS.includes(argv[i])) {
+    console.error(`bench/server: unknown option ${argv[i]} (--help lists them)`);
+    process.exit(2);
+  }
+}
 const quick = argv.includes('--quick');
 const only = opt('--only', 'y-websocket,hocuspocus,napconsult').split(',');
 const WARMUP = Number(opt('--warmup', quick ? 1 : 3));
