@@ -60,12 +60,14 @@ void Room::on_loaded(storage::StoredDocument stored) {
   if (state_ != State::loading) return;
   try {
     doc_.emplace(crdt::DocOptions{});
-    // Snapshot and log in one transaction, without re-encoding an update event.
-    std::vector<crdt::ByteView> parts;
-    parts.reserve(stored.updates.size() + 1);
-    if (!stored.snapshot.empty()) parts.emplace_back(stored.snapshot);
-    for (const auto& u : stored.updates) parts.emplace_back(u.data);
-    if (!parts.empty()) doc_->apply_updates(parts, crdt::ApplyOptions{.emit_update = false});
+    // The snapshot, then the log in the order it was applied, one update at a time as it was
+    // first applied (a persisted formatting cleanup then finds its deletions already made), and
+    // without re-encoding update events. One by one is twice as fast as one apply_updates
+    // transaction for a long log of small updates: 19 ms instead of 43 ms for 100,000 rows
+    // (tests/bench/server, cold_log).
+    const crdt::ApplyOptions quiet{.emit_update = false};
+    if (!stored.snapshot.empty()) doc_->apply_update(stored.snapshot, quiet);
+    for (const auto& u : stored.updates) doc_->apply_update(u.data, quiet);
   } catch (const std::exception& e) {
     std::cerr << "napconsult: document " << name_ << " in storage does not decode: " << e.what()
               << '\n';
