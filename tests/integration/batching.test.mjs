@@ -7,37 +7,12 @@ import { after, test } from 'node:test';
 import {
   createConsultation, invitation, join, rawSocket, request, sleep, startServer, tempDir, waitFor, Y,
 } from './lib/harness.mjs';
+import { syncPayload as carried, syncUpdate, varUint } from './lib/frames.mjs';
 
 let consultation;
 let token;
 const servers = [];
 
-function varUint(n) {
-  const out = [];
-  while (n > 0x7f) {
-    out.push(0x80 | (n & 0x7f));
-    n = Math.floor(n / 128);
-  }
-  out.push(n);
-  return out;
-}
-function readVarUint(buf, pos) {
-  let v = 0;
-  let mult = 1;
-  for (;;) {
-    const b = buf[pos++];
-    v += (b & 0x7f) * mult;
-    mult *= 128;
-    if (b < 0x80) return [v, pos];
-  }
-}
-const syncUpdate = (update) => Buffer.from([0, 2, ...varUint(update.length), ...update]);
-// The update carried by a sync step 2 or update message, or null.
-function carried(m) {
-  if (typeof m === 'string' || m[0] !== 0 || (m[1] !== 1 && m[1] !== 2)) return null;
-  const [len, pos] = readVarUint(m, 2);
-  return m.subarray(pos, pos + len);
-}
 
 async function metric(server, name) {
   assert.ok(server.alive(), `napconsult is gone:\n${server.output().slice(-2000)}`);

@@ -8,11 +8,11 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'node:test';
-import * as decoding from 'lib0/decoding';
 import {
   cli, createConsultation, docText, invitation, join, provider, sleep, startServer, synced,
   tempDir, waitFor, Y,
 } from './lib/harness.mjs';
+import { syncPayload } from './lib/frames.mjs';
 
 const CYCLES = Number(process.env.NAPC_DURABILITY_CYCLES ?? 20);
 const seed = Number(process.env.NAPC_SEED ?? Date.now() % 1000000);
@@ -36,11 +36,8 @@ function recordReceived(client, sink) {
     if (!ws || ws.__napcRecorded) return;
     ws.__napcRecorded = true;
     ws.addEventListener('message', (event) => {
-      const data = new Uint8Array(event.data);
-      const dec = decoding.createDecoder(data);
-      if (decoding.readVarUint(dec) !== 0) return;
-      const type = decoding.readVarUint(dec);
-      if (type === 1 || type === 2) sink.push(decoding.readVarUint8Array(dec));
+      const update = syncPayload(new Uint8Array(event.data));
+      if (update) sink.push(update);
     });
   };
   client.provider.on('status', attach);

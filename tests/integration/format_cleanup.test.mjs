@@ -7,9 +7,8 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import * as decoding from 'lib0/decoding';
-import * as encoding from 'lib0/encoding';
 import { cli, createConsultation, rawSocket, startServer, tempDir, waitFor, Y } from './lib/harness.mjs';
+import { syncMessage, syncPayload } from './lib/frames.mjs';
 
 let dir;
 let db;
@@ -26,23 +25,6 @@ before(async () => {
 after(async () => {
   await server?.stop();
 });
-
-const syncMessage = (type, update) => {
-  const e = encoding.createEncoder();
-  encoding.writeVarUint(e, 0);
-  encoding.writeVarUint(e, type);
-  encoding.writeVarUint8Array(e, update);
-  return encoding.toUint8Array(e);
-};
-
-// The update carried by a sync step 2 or update message, or null for anything else.
-const syncPayload = (m) => {
-  if (!(m instanceof Uint8Array) || m[0] !== 0 || (m[1] !== 1 && m[1] !== 2)) return null;
-  const d = decoding.createDecoder(m);
-  decoding.readVarUint(d);
-  decoding.readVarUint(d);
-  return decoding.readVarUint8Array(d);
-};
 
 // The deletions an encoded update carries, as client → sorted merged [start, end) ranges.
 // Read from the bytes, never through a Y.Doc: a Y.Doc would run the cleanup itself and hide

@@ -9,6 +9,7 @@ import {
   createConsultation, docText, invitation, join, provider, rawSocket, request, sleep,
   startServer, synced, tempDir, waitFor, Y,
 } from './lib/harness.mjs';
+import { frame, syncUpdate } from './lib/frames.mjs';
 import path from 'node:path';
 
 const MAX_MESSAGE = 64 * 1024;
@@ -22,17 +23,7 @@ let bystander;
 let bystanderCloses = 0;
 const ORIGINAL = 'Article 1. Forced labour is prohibited.';
 
-function varUint(n) {
-  const out = [];
-  while (n > 0x7f) {
-    out.push(0x80 | (n & 0x7f));
-    n = Math.floor(n / 128);
-  }
-  out.push(n);
-  return out;
-}
-const syncUpdate = (update) => new Uint8Array([0, 2, ...varUint(update.length), ...update]);
-const awarenessFrame = (payload) => new Uint8Array([1, ...varUint(payload.length), ...payload]);
+const awarenessFrame = (payload) => frame(1, payload);
 
 function prng(seed) {
   let x = seed >>> 0;

@@ -10,6 +10,7 @@ import {
   createConsultation, docText, invitation, join, provider, rawSocket, request, sleep,
   startServer, synced, tempDir, waitFor, Y,
 } from './lib/harness.mjs';
+import { frame, varUint } from './lib/frames.mjs';
 
 const QUEUE_BYTES = 4 << 20;
 const COUNT = 2000;
@@ -18,16 +19,6 @@ let server;
 let consultation;
 let token;
 
-function varUint(n) {
-  const out = [];
-  while (n > 0x7f) {
-    out.push(0x80 | (n & 0x7f));
-    n = Math.floor(n / 128);
-  }
-  out.push(n);
-  return out;
-}
-const frame = (outer, payload) => Buffer.from([outer, ...varUint(payload.length), ...payload]);
 
 async function metric(name) {
   const r = await request(`${server.url}/metrics`);

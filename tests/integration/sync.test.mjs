@@ -11,6 +11,7 @@ import {
   cli, createConsultation, docText, invitation, join, provider, rawSocket, request, sleep,
   startServer, synced, tempDir, waitFor, Y,
 } from './lib/harness.mjs';
+import { syncUpdate } from './lib/frames.mjs';
 
 let dir;
 let db;
@@ -167,7 +168,7 @@ test('observers are read-only: their updates are refused and never applied', asy
   await raw.next((m) => m[0] === 0 && m[1] === 1);
   const evil = new Y.Doc();
   evil.getText('text').insert(0, 'VANDALISM ');
-  raw.send(new Uint8Array([0, 2, ...lengthPrefixed(Y.encodeStateAsUpdate(evil))]));
+  raw.send(syncUpdate(Y.encodeStateAsUpdate(evil)));
   const denied = await raw.next((m) => m[0] === 2);
   assert.equal(denied[1], 0);
   assert.match(Buffer.from(denied.slice(3)).toString(), /read-only/);
@@ -183,16 +184,6 @@ test('observers are read-only: their updates are refused and never applied', asy
   raw.close();
 });
 
-function lengthPrefixed(bytes) {
-  const out = [];
-  let n = bytes.length;
-  while (n > 0x7f) {
-    out.push(0x80 | (n & 0x7f));
-    n >>>= 7;
-  }
-  out.push(n);
-  return [...out, ...bytes];
-}
 
 test('every applied update is attributed to its participant', async () => {
   const room = `${consultation.id}/legal_framework`;

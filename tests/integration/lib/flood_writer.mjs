@@ -6,20 +6,12 @@
 //   node flood_writer.mjs <wsUrl-with-room-and-token> <count> <size>
 import WebSocket from 'ws';
 import * as Y from 'yjs';
+import { syncPayload, syncUpdate } from './frames.mjs';
 
 const [url, countArg, sizeArg] = process.argv.slice(2);
 const count = Number(countArg);
 const size = Number(sizeArg);
 
-function varUint(n) {
-  const out = [];
-  while (n > 0x7f) {
-    out.push(0x80 | (n & 0x7f));
-    n = Math.floor(n / 128);
-  }
-  out.push(n);
-  return out;
-}
 
 const ws = new WebSocket(url);
 ws.binaryType = 'nodebuffer';
@@ -28,16 +20,6 @@ let sent = 0;
 let finalClock = Infinity;  // our own clock once every update is made
 let echoedClock = 0;  // how far the server's echoes of our updates reach
 let done = false;
-function readVarUint(buf, pos) {
-  let v = 0;
-  let mult = 1;
-  for (;;) {
-    const b = buf[pos++];
-    v += (b & 0x7f) * mult;
-    mult *= 128;
-    if (b < 0x80) return [v, pos];
-  }
-}
 function check() {
   if (!done && echoedClock >= finalClock) {
     done = true;
@@ -47,8 +29,7 @@ function check() {
 }
 ws.on('message', (data) => {
   if (data[0] !== 0 || data[1] !== 2) return;
-  const [len, pos] = readVarUint(data, 2);
-  const to = Y.parseUpdateMeta(data.subarray(pos, pos + len)).to.get(doc.clientID);
+  const to = Y.parseUpdateMeta(syncPayload(data)).to.get(doc.clientID);
   if (to !== undefined) echoedClock = Math.max(echoedClock, to);
   check();
 });
@@ -63,7 +44,7 @@ ws.on('open', async () => {
   const text = doc.getText('text');
   doc.on('update', (u) => {
     ++sent;
-    ws.send(Buffer.from([0, 2, ...varUint(u.length), ...u]));
+    ws.send(syncUpdate(u));
   });
   const chunk = 'x'.repeat(size - 12);
   for (let i = 0; i < count; ++i) {
