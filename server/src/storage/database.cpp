@@ -208,12 +208,12 @@ std::vector<ConsultationRow> Database::list_consultations() {
   return out;
 }
 
-void Database::insert_section(std::string_view consultation_id, const SectionRow& row) {
-  conn_
-      .prepare(
-          "INSERT INTO sections(consultation_id, key, title, position, number, pillar, kind, "
-          "editors, constituencies, locked, definition, retired) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)")
-      .bind(1, consultation_id)
+namespace {
+
+// Binds ?1 consultation, ?2 key … ?9 constituencies: the columns insert and update share.
+Statement& bind_section_columns(Statement& stmt, std::string_view consultation_id,
+                                const SectionRow& row) {
+  return stmt.bind(1, consultation_id)
       .bind(2, row.key)
       .bind(3, row.title)
       .bind(4, row.position)
@@ -221,7 +221,16 @@ void Database::insert_section(std::string_view consultation_id, const SectionRow
       .bind(6, row.pillar)
       .bind(7, row.kind)
       .bind(8, row.editors)
-      .bind(9, row.constituencies)
+      .bind(9, row.constituencies);
+}
+
+}  // namespace
+
+void Database::insert_section(std::string_view consultation_id, const SectionRow& row) {
+  auto stmt = conn_.prepare(
+      "INSERT INTO sections(consultation_id, key, title, position, number, pillar, kind, "
+      "editors, constituencies, locked, definition, retired) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)");
+  bind_section_columns(stmt, consultation_id, row)
       .bind(10, std::int64_t{row.locked ? 1 : 0})
       .bind(11, row.definition)
       .bind(12, std::int64_t{row.retired ? 1 : 0})
@@ -229,20 +238,11 @@ void Database::insert_section(std::string_view consultation_id, const SectionRow
 }
 
 void Database::update_section(std::string_view consultation_id, const SectionRow& row) {
-  conn_
-      .prepare(
-          "UPDATE sections SET title = ?3, position = ?4, number = ?5, pillar = ?6, kind = ?7, "
-          "editors = ?8, constituencies = ?9, definition = ?10, retired = ?11 "
-          "WHERE consultation_id = ?1 AND key = ?2")
-      .bind(1, consultation_id)
-      .bind(2, row.key)
-      .bind(3, row.title)
-      .bind(4, row.position)
-      .bind(5, row.number)
-      .bind(6, row.pillar)
-      .bind(7, row.kind)
-      .bind(8, row.editors)
-      .bind(9, row.constituencies)
+  auto stmt = conn_.prepare(
+      "UPDATE sections SET title = ?3, position = ?4, number = ?5, pillar = ?6, kind = ?7, "
+      "editors = ?8, constituencies = ?9, definition = ?10, retired = ?11 "
+      "WHERE consultation_id = ?1 AND key = ?2");
+  bind_section_columns(stmt, consultation_id, row)
       .bind(10, row.definition)
       .bind(11, std::int64_t{row.retired ? 1 : 0})
       .run();
