@@ -26,6 +26,7 @@
 #include "consult/templates.hpp"
 #include "http/http_session.hpp"
 #include "net/net.hpp"
+#include "net/send_batch.hpp"
 #include "storage/database.hpp"
 #include "sync/room_registry.hpp"
 #include "sync/ws_session.hpp"
@@ -315,7 +316,7 @@ int serve(std::span<const std::string_view> raw, bool demo) {
                         "--handshake-timeout",
                         "--unload-delay-ms",
                         "--debug-commit-delay-ms"},
-                       {});
+                       {"--no-io-uring"});
   if (!a || !a->positional.empty()) {
     std::cerr << "napconsult: see `napconsult help` for the options of "
               << (demo ? "demo" : "serve") << '\n';
@@ -335,6 +336,7 @@ int serve(std::span<const std::string_view> raw, bool demo) {
       return 2;
     }
   }
+  if (a->flag("--no-io-uring")) netio::disable_io_uring();
   if (auto v = a->get("--synchronous")) {
     if (*v != "full" && *v != "normal") {
       std::cerr << "napconsult: --synchronous wants full or normal\n";
@@ -362,9 +364,8 @@ int serve(std::span<const std::string_view> raw, bool demo) {
     http::HttpServer server(ioc, ctx,
                             [&ctx, &rooms](beast::tcp_stream&& stream, http::Request&& req,
                                            http::DocumentAccess access) {
-                              std::make_shared<sync::WsSession>(std::move(stream), ctx, rooms,
-                                                                std::move(access))
-                                  ->run(std::move(req));
+                              std::make_shared<sync::WsSession>(ctx, rooms, std::move(access))
+                                  ->run(std::move(stream), std::move(req));
                             });
     try {
       server.start();

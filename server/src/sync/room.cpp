@@ -4,6 +4,7 @@
 #include <iostream>
 #include <utility>
 
+#include "net/send_batch.hpp"
 #include "sync/room_registry.hpp"
 
 namespace napc::sync {
@@ -31,7 +32,8 @@ Room::Room(net::io_context& ioc, app::Context& ctx, RoomRegistry& registry, std:
       registry_(registry),
       name_(std::move(name)),
       unload_timer_(strand_),
-      awareness_timer_(strand_) {
+      awareness_timer_(strand_),
+      tick_timer_(strand_) {
   ctx_.metrics().rooms.fetch_add(1, std::memory_order_relaxed);
 }
 
@@ -119,7 +121,7 @@ void Room::on_join(const std::shared_ptr<WsSession>& session) {
       return;
     case State::failed:
     case State::unloaded:
-      session->close(websocket::close_code::internal_error, "document unavailable");
+      session->close(wsproto::CloseCode::internal_error, "document unavailable");
       return;
     case State::ready:
       break;
@@ -136,6 +138,7 @@ void Room::on_join(const std::shared_ptr<WsSession>& session) {
                   FrameKind::awareness);
   }
   arm_awareness_timer();
+  arm_tick_timer();
   session->resume_reading();
 }
 
@@ -165,9 +168,9 @@ void Room::on_message(const std::shared_ptr<WsSession>& session, const SharedFra
   } catch (const crdt::Error& e) {
     ctx_.metrics().malformed_messages.fetch_add(1, std::memory_order_relaxed);
     if (e.code() == crdt::ErrorCode::unknown_message_type) {
-      return session->close(websocket::close_code::unknown_data, "unknown message type");
+      return session->close(wsproto::CloseCode::unknown_data, "unknown message type");
     }
-    return session->close(websocket::close_code::protocol_error, "malformed message");
+    return session->close(wsproto::CloseCode::protocol_error, "malformed message");
   }
   switch (msg.type) {
     case crdt::sync::MessageType::sync:
@@ -200,7 +203,7 @@ void Room::on_sync(const std::shared_ptr<WsSession>& session, SyncType type, crd
       update = doc_->encode_state_as_update(payload);
     } catch (const crdt::Error&) {
       ctx_.metrics().malformed_messages.fetch_add(1, std::memory_order_relaxed);
-      return session->close(websocket::close_code::bad_payload, "malformed state vector");
+      return session->close(wsproto::CloseCode::bad_payload, "malformed state vector");
     }
     return send_or_hold(session, share(crdt::sync::encode_sync_step2(update)), FrameKind::step2,
                         t0);
@@ -231,7 +234,7 @@ void Room::on_sync(const std::shared_ptr<WsSession>& session, SyncType type, crd
   } catch (const crdt::Error& e) {
     // The document is unchanged (crdt::Doc decodes fully before integrating).
     ctx_.metrics().malformed_messages.fetch_add(1, std::memory_order_relaxed);
-    return session->close(websocket::close_code::bad_payload,
+    return session->close(wsproto::CloseCode::bad_payload,
                           std::string("malformed update: ") + crdt::to_string(e.code()));
   }
   // Yjs emits up to two update events per remote apply: the transaction's own, then the
@@ -335,7 +338,33 @@ void Room::send_or_hold(const std::shared_ptr<WsSession>& target, SharedFrame fr
 }
 
 void Room::broadcast(const SharedFrame& frame, FrameKind kind) {
-  for (const auto& s : sessions_) s->send(frame, kind);
+  if (sessions_.size() < 2 || !netio::io_uring_active()) {
+    for (const auto& s : sessions_) s->send(frame, kind);
+    return;
+  }
+  // Every session that can take the frame now gets it in one batch of sends (one system call
+  // with io_uring); the others queue it. Header and payload are the same for every session.
+  thread_local std::vector<std::uint8_t> wire;
+  thread_local std::vector<netio::SendEntry> entries;
+  thread_local std::vector<WsSession*> targets;
+  wsproto::Header header;
+  const auto header_size = wsproto::encode_header(header, wsproto::Opcode::binary, frame->size());
+  wire.assign(header.begin(), header.begin() + static_cast<std::ptrdiff_t>(header_size));
+  wire.insert(wire.end(), frame->begin(), frame->end());
+  entries.clear();
+  targets.clear();
+  for (const auto& s : sessions_) {
+    if (s->writable_now()) {
+      entries.push_back({s->native_socket(), wire.data(), wire.size(), 0});
+      targets.push_back(s.get());
+    } else {
+      s->send(frame, kind);
+    }
+  }
+  netio::send_all(entries);
+  for (std::size_t i = 0; i < targets.size(); ++i) {
+    targets[i]->sent_in_batch(frame, kind, entries[i].result, wire.size());
+  }
 }
 
 void Room::broadcast_updates(std::vector<SharedFrame>& updates) {
@@ -411,7 +440,7 @@ void Room::on_awareness(const std::shared_ptr<WsSession>& session, crdt::ByteVie
     entries = crdt::awareness::decode_update(payload);
   } catch (const crdt::Error& e) {
     ctx_.metrics().malformed_messages.fetch_add(1, std::memory_order_relaxed);
-    return session->close(websocket::close_code::bad_payload,
+    return session->close(wsproto::CloseCode::bad_payload,
                           std::string("malformed awareness update: ") + crdt::to_string(e.code()));
   }
   // Cap the ids one connection speaks for; entries for further new ids are dropped.
@@ -464,6 +493,24 @@ void Room::arm_awareness_timer() {
   });
 }
 
+void Room::arm_tick_timer() {
+  if (tick_timer_armed_ || sessions_.empty()) return;
+  tick_timer_armed_ = true;
+  // Often enough to ping at half the idle timeout and close at the full one, give or take an
+  // eighth; one timer per room instead of one per connection.
+  const auto period = std::clamp<app::Clock::duration>(
+      ctx_.limits().ws_idle_timeout / 8, std::chrono::milliseconds(100), std::chrono::seconds(5));
+  tick_timer_.expires_after(period);
+  tick_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+    self->tick_timer_armed_ = false;
+    if (ec) return;
+    const auto now = app::Clock::now();
+    // A tick may end a session; its leave is posted, so the list stays as it is here.
+    for (const auto& s : self->sessions_) s->tick(now);
+    self->arm_tick_timer();
+  });
+}
+
 void Room::schedule_unload() {
   if (state_ != State::ready || !sessions_.empty()) return;
   unload_timer_.expires_after(ctx_.limits().unload_delay);
@@ -485,6 +532,7 @@ void Room::try_unload() {
   held_.clear();
   held_bytes_ = 0;
   awareness_timer_.cancel();
+  tick_timer_.cancel();
   ctx_.metrics().documents_loaded.fetch_sub(1, std::memory_order_relaxed);
 }
 
@@ -508,8 +556,8 @@ void Room::fail(const std::string& why) {
   }
   state_ = State::failed;
   registry_.remove(*this);
-  for (const auto& s : sessions_) s->close(websocket::close_code::internal_error, why);
-  for (const auto& s : waiting_) s->close(websocket::close_code::internal_error, why);
+  for (const auto& s : sessions_) s->close(wsproto::CloseCode::internal_error, why);
+  for (const auto& s : waiting_) s->close(wsproto::CloseCode::internal_error, why);
   sessions_.clear();
   waiting_.clear();
   stalled_.clear();
@@ -518,6 +566,7 @@ void Room::fail(const std::string& why) {
   doc_.reset();
   unload_timer_.cancel();
   awareness_timer_.cancel();
+  tick_timer_.cancel();
 }
 
 }  // namespace napc::sync

@@ -56,6 +56,8 @@ class Room : public std::enable_shared_from_this<Room> {
   void deliver(std::shared_ptr<WsSession> session, SharedFrame frame, app::Clock::time_point t0);
 
   const std::string& name() const { return name_; }
+  // Sessions of this room run their handlers on this strand too.
+  const RoomStrand& strand() const { return strand_; }
 
  private:
   friend class RoomRegistry;
@@ -94,13 +96,15 @@ class Room : public std::enable_shared_from_this<Room> {
   void flush_awareness();
   void remove_awareness_of(const WsSession* session);
   void arm_awareness_timer();
+  // Ticks every session (idle pings and timeouts) while the room has any.
+  void arm_tick_timer();
   void schedule_unload();
   void try_unload();
   void compact();
   void fail(const std::string& why);
   std::int64_t now_ms() const;
 
-  net::strand<net::io_context::executor_type> strand_;
+  RoomStrand strand_;
   app::Context& ctx_;
   RoomRegistry& registry_;
   const std::string name_;
@@ -134,6 +138,8 @@ class Room : public std::enable_shared_from_this<Room> {
   net::steady_timer unload_timer_;
   net::steady_timer awareness_timer_;
   bool awareness_timer_armed_ = false;
+  net::steady_timer tick_timer_;
+  bool tick_timer_armed_ = false;
   std::vector<std::uint64_t> awareness_pending_;  // changed ids not yet broadcast
   bool awareness_flush_posted_ = false;
   const app::Clock::time_point epoch_ = app::Clock::now();
