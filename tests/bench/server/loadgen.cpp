@@ -34,6 +34,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cerrno>
 #include <cstring>
 #include <deque>
 #include <fstream>
@@ -45,6 +46,8 @@
 #include <string>
 #include <string_view>
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <time.h>
 #include <unordered_map>
 #include <vector>
 
@@ -532,7 +535,10 @@ class Client {
  public:
   Client(Run& run, int index, std::uint64_t id, std::string target, std::string hp_doc);
   void start();
-  void send(Bytes frame);  // a y-websocket frame; the Hocuspocus prefix is added here
+  // A y-websocket frame (the Hocuspocus prefix is added here). A stamped frame records, in
+  // Run::sent_ns or aw_sent_ns at [this client][k], when it was handed to the socket.
+  enum class Stamp { none, doc, awareness };
+  void send(Bytes frame, Stamp stamp = Stamp::none, std::uint64_t k = 0);
   void close();
   void start_load();
 
@@ -547,7 +553,8 @@ class Client {
   void on_connect(beast::error_code ec);
   void on_handshake(beast::error_code ec);
   void read();
-  void on_read(beast::error_code ec, std::size_t n);
+  void on_readable(beast::error_code ec);
+  void on_message(const std::uint8_t* begin, std::size_t size, std::int64_t now, std::int64_t rx);
   void write_next();
   void schedule_update(bool first);
   void schedule_awareness(bool first);
@@ -556,9 +563,21 @@ class Client {
   Run& run_;
   const std::string target_;
   Bytes hp_prefix_;
-  websocket::stream<Socket> ws_;
-  beast::flat_buffer buffer_;
-  std::deque<Bytes> out_;
+  // A minimal RFC 6455 client on the bare socket (see read()): the upgrade request, masked
+  // frames out, unmasked frames in.
+  Socket socket_;
+  std::string request_;  // the upgrade request while it is written
+  Bytes wire_;           // the frame being written
+  std::uint64_t frames_out_ = 0;
+  Bytes in_;                      // bytes read, not yet a whole frame
+  Bytes message_;                 // a fragmented message being assembled
+  struct Out {
+    Bytes data;
+    Stamp stamp;
+    std::uint64_t k;
+    std::uint8_t opcode = 0x2;  // binary; 0xA for a pong
+  };
+  std::deque<Out> out_;
   bool writing_ = false;
   bool open_ = false;
   bool closing_ = false;
@@ -586,6 +605,10 @@ class Run {
   // send_ns[sender][clock]: intended send time of each document update; aw_send_ns likewise.
   std::vector<std::vector<std::int64_t>> send_ns;
   std::vector<std::vector<std::int64_t>> aw_send_ns;
+  // The same, but the time the generator actually handed each frame to its socket (after any
+  // lateness of its own timers).
+  std::vector<std::vector<std::int64_t>> sent_ns;
+  std::vector<std::vector<std::int64_t>> aw_sent_ns;
   Bytes doc_file;                // docs: the update each client uploads
   std::vector<Bytes> push_file;  // push: the updates to send
 
@@ -607,6 +630,12 @@ class Run {
   std::int64_t win_end = INT64_MAX;
   Histogram doc_hist;
   Histogram aw_hist;
+  // Wire latency: from the moment the frame was handed to the sender's socket to the kernel's
+  // receive timestamp on each peer's socket (SO_TIMESTAMPNS). Unlike the histograms above it
+  // leaves out the generator's own delays: its timers firing late, and the time it takes to work
+  // through a burst of 200 frames on one core before it sees the last one.
+  Histogram doc_wire_hist;
+  Histogram aw_wire_hist;
   Histogram sched_lag;  // how late the generator's send timers fired: its own health
   std::uint64_t doc_sent_in_window = 0;
   std::uint64_t aw_sent_in_window = 0;
@@ -664,9 +693,9 @@ class Run {
   void on_synced(Client& c);
   void on_state(Client& c, bool step2);
   void on_doc_struct(Client& rx, std::uint64_t client, std::uint64_t clock, std::uint64_t len,
-                     std::int64_t now, bool in_window);
+                     std::int64_t now, std::int64_t rx_ns, bool in_window);
   void on_awareness_entry(Client& rx, std::uint64_t client, std::uint64_t clock, bool is_null,
-                          std::int64_t now, bool in_window);
+                          std::int64_t now, std::int64_t rx_ns, bool in_window);
   void begin_load();
   void hold();
   void finish();
@@ -677,7 +706,7 @@ Client::Client(Run& run, int index, std::uint64_t id, std::string target, std::s
       id_(id),
       run_(run),
       target_(std::move(target)),
-      ws_(run.ioc.get_executor()),
+      socket_(run.ioc.get_executor()),
       update_timer_(run.ioc.get_executor()),
       aw_timer_(run.ioc.get_executor()),
       rng_{0x9e3779b97f4a7c15ull ^ (id * 0xbf58476d1ce4e5b9ull)} {
@@ -697,7 +726,7 @@ void Client::fail(const char* what, beast::error_code ec) {
   update_timer_.cancel();
   aw_timer_.cancel();
   beast::error_code ignored;
-  ws_.next_layer().close(ignored);
+  socket_.close(ignored);
   if (was_open) {
     ++run_.disconnects;
   } else {
@@ -708,22 +737,27 @@ void Client::fail(const char* what, beast::error_code ec) {
 
 void Client::start() {
   if (run_.opt.mode == "cold") run_.t_connect_start = now_ns();
-  ws_.next_layer().async_connect(run_.endpoint, [this](beast::error_code ec) { on_connect(ec); });
+  socket_.async_connect(run_.endpoint, [this](beast::error_code ec) { on_connect(ec); });
 }
 
 void Client::on_connect(beast::error_code ec) {
   if (ec) return fail("connect", ec);
-  ws_.next_layer().set_option(tcp::no_delay(true), ec);
-  ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::client));
-  ws_.read_message_max(256u << 20);
-  ws_.binary(true);
-  ws_.auto_fragment(false);
-  ws_.async_handshake(run_.url.host + ":" + run_.url.port, target_,
-                      [this](beast::error_code e) { on_handshake(e); });
+  socket_.set_option(tcp::no_delay(true), ec);
+  const int on = 1;
+  ::setsockopt(socket_.native_handle(), SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on);
+  // The key is not checked against the answer's Sec-WebSocket-Accept: the servers are known.
+  request_ = "GET " + target_ + " HTTP/1.1\r\nHost: " + run_.url.host + ":" + run_.url.port +
+             "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+             "Sec-WebSocket-Key: bmFwY29uc3VsdC1iZW5jaA==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+  net::async_write(socket_, net::buffer(request_), [this](beast::error_code e, std::size_t) {
+    if (e) return fail("handshake", e);
+    read();  // the answer is read by on_readable, which calls on_handshake
+  });
 }
 
 void Client::on_handshake(beast::error_code ec) {
   if (ec) return fail("handshake", ec);
+  if (open_) return;
   open_ = true;
   if (run_.opt.mode == "cold") run_.t_open = now_ns();
   run_.on_open();
@@ -733,13 +767,12 @@ void Client::on_handshake(beast::error_code ec) {
     send(std::move(auth));
   }
   send(Bytes{0, 0, 1, 0});  // sync step 1 with an empty state vector
-  read();
 }
 
-void Client::send(Bytes frame) {
+void Client::send(Bytes frame, Stamp stamp, std::uint64_t k) {
   if (!open_) return;
   if (!hp_prefix_.empty()) frame.insert(frame.begin(), hp_prefix_.begin(), hp_prefix_.end());
-  out_.push_back(std::move(frame));
+  out_.push_back({std::move(frame), stamp, k});
   if (!writing_) write_next();
 }
 
@@ -749,7 +782,34 @@ void Client::write_next() {
     return;
   }
   writing_ = true;
-  ws_.async_write(net::buffer(out_.front()), [self = this](beast::error_code ec, std::size_t) {
+  auto& front = out_.front();
+  // A client frame: FIN + opcode, the length with the mask bit, the key, the masked payload.
+  const auto n = front.data.size();
+  wire_.clear();
+  wire_.push_back(static_cast<std::uint8_t>(0x80 | front.opcode));
+  if (n < 126) {
+    wire_.push_back(static_cast<std::uint8_t>(0x80 | n));
+  } else if (n <= 0xFFFF) {
+    wire_.insert(wire_.end(), {0xFE, static_cast<std::uint8_t>(n >> 8), static_cast<std::uint8_t>(n)});
+  } else {
+    wire_.push_back(0xFF);
+    for (int i = 7; i >= 0; --i) wire_.push_back(static_cast<std::uint8_t>(std::uint64_t{n} >> (8 * i)));
+  }
+  std::uint8_t key[4];
+  // Any key will do for the servers; not drawn from rng_, which times the sends.
+  const auto r = static_cast<std::uint32_t>(index_) * 2654435761u + static_cast<std::uint32_t>(++frames_out_);
+  std::memcpy(key, &r, 4);
+  wire_.insert(wire_.end(), key, key + 4);
+  const auto at = wire_.size();
+  wire_.resize(at + n);
+  for (std::size_t i = 0; i < n; ++i) wire_[at + i] = front.data[i] ^ key[i & 3];
+  if (front.stamp != Stamp::none) {
+    // async_write starts with a non-blocking send before it returns.
+    auto& sent = (front.stamp == Stamp::doc ? run_.sent_ns
+                                            : run_.aw_sent_ns)[static_cast<std::size_t>(index_)];
+    if (front.k < sent.size()) sent[front.k] = now_ns();
+  }
+  net::async_write(socket_, net::buffer(wire_), [self = this](beast::error_code ec, std::size_t) {
     if (ec) return self->fail("write", ec);
     self->out_.pop_front();
     const auto now = now_ns();
@@ -760,8 +820,119 @@ void Client::write_next() {
   });
 }
 
+// Reads are done here rather than by Beast: recvmsg gives the kernel's receive timestamp of the
+// bytes (SO_TIMESTAMPNS, set on connect), which is when each peer's socket got its copy of a
+// broadcast, whatever the generator was doing then. Server frames are unmasked (RFC 6455).
 void Client::read() {
-  ws_.async_read(buffer_, [this](beast::error_code ec, std::size_t n) { on_read(ec, n); });
+  socket_.async_wait(Socket::wait_read, [this](beast::error_code ec) { on_readable(ec); });
+}
+
+void Client::on_readable(beast::error_code ec) {
+  if (closing_ || run_.finished) {
+    open_ = false;
+    return;
+  }
+  if (ec) return fail(open_ ? "read" : "handshake", ec);
+  static thread_local std::array<std::uint8_t, 1u << 16> buf;
+  const int fd = socket_.native_handle();
+  for (;;) {
+    iovec iov{buf.data(), buf.size()};
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(timespec))];
+    msghdr msg{};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+    const auto n = ::recvmsg(fd, &msg, MSG_DONTWAIT);
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return read();
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      if (closing_ || run_.finished) {
+        open_ = false;
+        return;
+      }
+      return fail("read", n == 0 ? beast::error_code(net::error::eof)
+                                 : beast::error_code(errno, beast::system_category()));
+    }
+    const std::int64_t now = now_ns();
+    std::int64_t rx = now;
+    for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
+      if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
+        timespec ts;
+        std::memcpy(&ts, CMSG_DATA(c), sizeof ts);
+        // Realtime to the steady clock the send times use.
+        timespec real_now;
+        clock_gettime(CLOCK_REALTIME, &real_now);
+        const std::int64_t age = (real_now.tv_sec - ts.tv_sec) * 1000000000LL +
+                                 (real_now.tv_nsec - ts.tv_nsec);
+        rx = now_ns() - std::max<std::int64_t>(age, 0);
+      }
+    }
+    in_.insert(in_.end(), buf.begin(), buf.begin() + n);
+    if (!open_) {
+      // The answer to the upgrade request; anything after its header is already WebSocket.
+      static constexpr std::string_view kEnd = "\r\n\r\n";
+      const auto end = std::search(in_.begin(), in_.end(), kEnd.begin(), kEnd.end());
+      if (end == in_.end()) {
+        if (in_.size() > 16384) return fail("handshake", net::error::message_size);
+        continue;
+      }
+      const std::string head(in_.begin(), end);
+      if (head.compare(0, 12, "HTTP/1.1 101") != 0) {
+        return fail("handshake", beast::error_code(websocket::error::upgrade_declined));
+      }
+      in_.erase(in_.begin(), end + static_cast<std::ptrdiff_t>(kEnd.size()));
+      on_handshake({});
+      if (closing_ || run_.finished || !open_) return;
+    }
+    // Every whole frame in in_.
+    std::size_t at = 0;
+    for (;;) {
+      if (in_.size() - at < 2) break;
+      const std::uint8_t b0 = in_[at];
+      std::uint64_t len = in_[at + 1] & 0x7F;
+      std::size_t off = at + 2;
+      if (len == 126) {
+        if (in_.size() - at < 4) break;
+        len = (std::uint64_t{in_[at + 2]} << 8) | in_[at + 3];
+        off += 2;
+      } else if (len == 127) {
+        if (in_.size() - at < 10) break;
+        len = 0;
+        for (int i = 0; i < 8; ++i) len = (len << 8) | in_[at + 2 + static_cast<std::size_t>(i)];
+        off += 8;
+      }
+      if (in_.size() - off < len) break;
+      const std::uint8_t* payload = in_.data() + off;
+      const auto size = static_cast<std::size_t>(len);
+      const std::uint8_t opcode = b0 & 0x0F;
+      const bool fin = (b0 & 0x80) != 0;
+      at = off + size;
+      if (opcode == 0x9) {  // ping: pong with its payload
+        out_.push_back({Bytes(payload, payload + size), Stamp::none, 0, 0xA});
+        if (!writing_) write_next();
+      } else if (opcode == 0x8) {  // the server closes
+        if (!closing_ && !run_.finished) {
+          return fail("read", beast::error_code(websocket::error::closed));
+        }
+        open_ = false;
+        return;
+      } else if (opcode == 0x2 || opcode == 0x0) {
+        if (fin && message_.empty()) {
+          on_message(payload, size, now, rx);
+        } else {
+          message_.insert(message_.end(), payload, payload + size);
+          if (fin) {
+            Bytes whole;
+            whole.swap(message_);
+            on_message(whole.data(), whole.size(), now, rx);
+          }
+        }
+        if (closing_ || run_.finished || !open_) return;
+      }
+    }
+    in_.erase(in_.begin(), in_.begin() + static_cast<std::ptrdiff_t>(at));
+  }
 }
 
 void Client::close() {
@@ -769,30 +940,24 @@ void Client::close() {
   aw_timer_.cancel();
   if (!open_ || closing_) return;
   closing_ = true;
-  ws_.async_close(websocket::close_code::normal, [self = this](beast::error_code) {
-    self->open_ = false;
-    beast::error_code ignored;
-    self->ws_.next_layer().close(ignored);
-  });
+  open_ = false;
+  // A close frame (1000, masked with a zero key) and the end of the connection; the run is over,
+  // so the server's answer is not waited for.
+  const std::uint8_t frame[] = {0x88, 0x82, 0, 0, 0, 0, 0x03, 0xE8};
+  beast::error_code ignored;
+  socket_.non_blocking(true, ignored);
+  socket_.send(net::buffer(frame), 0, ignored);
+  socket_.shutdown(Socket::shutdown_send, ignored);
 }
 
-void Client::on_read(beast::error_code ec, std::size_t n) {
-  if (ec) {
-    if (closing_ || run_.finished) {
-      open_ = false;
-      return;
-    }
-    return fail("read", ec);
-  }
-  const std::int64_t now = now_ns();
+void Client::on_message(const std::uint8_t* begin, std::size_t n, std::int64_t now,
+                        std::int64_t rx) {
   const bool in_window = now >= run_.win_start && now < run_.win_end;
   if (in_window) {
     ++run_.frames_rx_window;
     run_.bytes_rx_window += n;
   }
-  const auto data = buffer_.cdata();
-  const auto* begin = static_cast<const std::uint8_t*>(data.data());
-  Reader r{begin, begin + data.size()};
+  Reader r{begin, begin + n};
   if (!hp_prefix_.empty()) r.varstring();
   const auto type = r.varuint();
   if (type == 0 || (type == 4 && !hp_prefix_.empty())) {  // sync (Hocuspocus 4 = SyncReply)
@@ -806,7 +971,7 @@ void Client::on_read(beast::error_code ec, std::size_t n) {
       const auto* p = reinterpret_cast<const std::uint8_t*>(payload.data());
       const bool ok = for_each_struct(
           p, payload.size(), [&](std::uint64_t client, std::uint64_t clock, std::uint64_t len) {
-            run_.on_doc_struct(*this, client, clock, len, now, in_window);
+            run_.on_doc_struct(*this, client, clock, len, now, rx, in_window);
           });
       if (!ok) ++run_.parse_errors;
       if (sub == 1) {
@@ -828,7 +993,9 @@ void Client::on_read(beast::error_code ec, std::size_t n) {
       const auto client = a.varuint();
       const auto clock = a.varuint();
       const auto json = a.varstring();
-      if (a.ok) run_.on_awareness_entry(*this, client, clock, json == "null", now, in_window);
+      if (a.ok) {
+        run_.on_awareness_entry(*this, client, clock, json == "null", now, rx, in_window);
+      }
     }
     if (!r.ok || !a.ok) ++run_.parse_errors;
   } else if (type == 2) {  // auth
@@ -838,8 +1005,6 @@ void Client::on_read(beast::error_code ec, std::size_t n) {
       run_.on_error("permission denied: " + std::string(r.varstring()));
     }
   }
-  buffer_.consume(buffer_.size());
-  read();
 }
 
 void Client::start_load() {
@@ -877,8 +1042,10 @@ void Client::schedule_update(bool first) {
     auto& times = run.send_ns[static_cast<std::size_t>(self->index_)];
     if (times.size() <= k) times.resize(k + 1, 0);
     times[k] = t;
+    auto& sent = run.sent_ns[static_cast<std::size_t>(self->index_)];
+    if (sent.size() <= k) sent.resize(k + 1, 0);
     if (t >= run.win_start) ++run.doc_sent_in_window;
-    self->send(std::move(u));
+    self->send(std::move(u), Stamp::doc, k);
     self->schedule_update(false);
   });
 }
@@ -907,8 +1074,10 @@ void Client::schedule_awareness(bool first) {
     auto& times = run.aw_send_ns[static_cast<std::size_t>(self->index_)];
     if (times.size() <= k) times.resize(k + 1, 0);
     times[k] = t;
+    auto& sent = run.aw_sent_ns[static_cast<std::size_t>(self->index_)];
+    if (sent.size() <= k) sent.resize(k + 1, 0);
     if (t >= run.win_start) ++run.aw_sent_in_window;
-    self->send(std::move(frame));
+    self->send(std::move(frame), Stamp::awareness, k);
     self->schedule_awareness(false);
   });
 }
@@ -978,7 +1147,7 @@ void Run::on_state(Client& c, bool step2) {
 }
 
 void Run::on_doc_struct(Client& rx, std::uint64_t client, std::uint64_t clock, std::uint64_t len,
-                        std::int64_t now, bool in_window) {
+                        std::int64_t now, std::int64_t rx_ns, bool in_window) {
   if (opt.mode != "fanout") {
     auto& end = rx.coverage_[client];
     if (clock <= end) end = std::max(end, clock + len);
@@ -996,18 +1165,20 @@ void Run::on_doc_struct(Client& rx, std::uint64_t client, std::uint64_t clock, s
   if (to <= from) return;
   mark = static_cast<std::uint32_t>(to);
   const auto& times = send_ns[sender];
+  const auto& sent = sent_ns[sender];
   for (std::uint64_t k = from; k < to && k < times.size(); ++k) {
     const std::int64_t t = times[k];
     if (in_window) ++doc_rx_during_window;
     if (t >= win_start && t < win_end) {
       ++doc_delivered_win;
       doc_hist.record_ns(now - t);
+      if (k < sent.size() && sent[k] != 0) doc_wire_hist.record_ns(std::max<std::int64_t>(rx_ns - sent[k], 0));
     }
   }
 }
 
 void Run::on_awareness_entry(Client& rx, std::uint64_t client, std::uint64_t clock, bool is_null,
-                             std::int64_t now, bool in_window) {
+                             std::int64_t now, std::int64_t rx_ns, bool in_window) {
   if (opt.mode != "fanout" || is_null) return;
   if (client < opt.client_base || client >= opt.client_base + clients.size()) return;
   const auto sender = static_cast<std::size_t>(client - opt.client_base);
@@ -1025,6 +1196,10 @@ void Run::on_awareness_entry(Client& rx, std::uint64_t client, std::uint64_t clo
   if (t >= win_start && t < win_end) {
     ++aw_delivered_win;
     aw_hist.record_ns(now - t);
+    const auto& sent = aw_sent_ns[sender];
+    if (clock < sent.size() && sent[clock] != 0) {
+      aw_wire_hist.record_ns(std::max<std::int64_t>(rx_ns - sent[clock], 0));
+    }
   }
 }
 
@@ -1118,7 +1293,11 @@ void Run::finish() {
       << ",\"p99_ms\":" << fmt(doc_hist.quantile_ms(0.99, doc_missing))
       << ",\"p999_ms\":" << fmt(doc_hist.quantile_ms(0.999, doc_missing))
       << ",\"max_ms\":" << fmt(doc_missing ? std::optional<double>() : doc_hist.max_ms())
-      << ",\"missing\":" << doc_missing;
+      << ",\"missing\":" << doc_missing
+      << ",\"wire_p50_ms\":" << fmt(doc_wire_hist.quantile_ms(0.50, doc_missing))
+      << ",\"wire_p99_ms\":" << fmt(doc_wire_hist.quantile_ms(0.99, doc_missing))
+      << ",\"wire_p999_ms\":" << fmt(doc_wire_hist.quantile_ms(0.999, doc_missing))
+      << ",\"wire_max_ms\":" << fmt(doc_missing ? std::optional<double>() : doc_wire_hist.max_ms());
     if (opt.aw_rate > 0) {
       o << ",\"aw_offered_dps\":" << fmt(opt.aw_rate * nclients * static_cast<double>(receivers))
         << ",\"aw_delivered_dps\":" << fmt(static_cast<double>(aw_rx_during_window) / window)
@@ -1129,7 +1308,10 @@ void Run::finish() {
         << ",\"aw_p99_ms\":" << fmt(aw_hist.quantile_ms(0.99, aw_missing))
         << ",\"aw_p999_ms\":" << fmt(aw_hist.quantile_ms(0.999, aw_missing))
         << ",\"aw_max_ms\":" << fmt(aw_missing ? std::optional<double>() : aw_hist.max_ms())
-        << ",\"aw_missing\":" << aw_missing;
+        << ",\"aw_missing\":" << aw_missing
+        << ",\"aw_wire_p50_ms\":" << fmt(aw_wire_hist.quantile_ms(0.50, aw_missing))
+        << ",\"aw_wire_p99_ms\":" << fmt(aw_wire_hist.quantile_ms(0.99, aw_missing))
+        << ",\"aw_wire_p999_ms\":" << fmt(aw_wire_hist.quantile_ms(0.999, aw_missing));
     }
     o << ",\"frames_rx_per_s\":" << fmt(static_cast<double>(frames_rx_window) / window)
       << ",\"bytes_rx_per_s\":" << fmt(static_cast<double>(bytes_rx_window) / window)
@@ -1330,10 +1512,14 @@ int run_main(const Options& opt) {
   run.clients.reserve(static_cast<std::size_t>(n));
   run.send_ns.resize(static_cast<std::size_t>(n));
   run.aw_send_ns.resize(static_cast<std::size_t>(n));
+  run.sent_ns.resize(static_cast<std::size_t>(n));
+  run.aw_sent_ns.resize(static_cast<std::size_t>(n));
   for (int i = 0; i < n; ++i) {
     if (mode == "fanout") {
       run.send_ns[static_cast<std::size_t>(i)].reserve(per_client);
+      run.sent_ns[static_cast<std::size_t>(i)].reserve(per_client);
       if (opt.aw_rate > 0) run.aw_send_ns[static_cast<std::size_t>(i)].reserve(aw_per_client);
+      if (opt.aw_rate > 0) run.aw_sent_ns[static_cast<std::size_t>(i)].reserve(aw_per_client);
     }
     std::string target = replace_index(run.url.target, i);
     std::string hp_doc = replace_index(opt.hp_doc, i);
