@@ -116,10 +116,10 @@ WsSession::WsSession(app::Context& ctx, RoomRegistry& rooms, http::DocumentAcces
       msg_bucket_(ctx.limits().msg_rate, ctx.limits().msg_burst),
       byte_bucket_(ctx.limits().byte_rate, ctx.limits().byte_burst) {}
 
-WsSession::~WsSession() {
-  // A session that never finished (its handshake never completed) still holds its room.
-  if (!finished_) rooms_.release(*room_);
-}
+// A session whose handshake is still pending when the server stops is destroyed with the
+// io_context, after the registry: it must not touch the registry here. Every other end of a
+// session goes through finish(), which releases the room.
+WsSession::~WsSession() = default;
 
 void WsSession::run(beast::tcp_stream&& stream, http::Request req) {
   // Beast performs the handshake (request checks, Sec-WebSocket-Accept, the 101 response);
