@@ -531,9 +531,11 @@ int db(std::span<const std::string_view> raw) {
       }
       storage::Database database(path, {false, true});
       const auto problems = database.check();
-      // Every stored document must also decode as Yjs updates.
+      // Every stored document must also decode as Yjs updates. (An older schema, reported by
+      // check(), is only read once the server has migrated it: its log is laid out otherwise.)
       std::vector<std::string> bad_docs;
-      for (const auto& name : database.document_names()) {
+      const bool current = database.schema_version() == storage::kSchemaVersion;
+      for (const auto& name : current ? database.document_names() : std::vector<std::string>{}) {
         const auto stored = database.load_document(name);
         try {
           load_doc(stored);

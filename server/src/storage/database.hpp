@@ -14,14 +14,21 @@
 //   participants(id, consultation_id, display_name, organisation, constituency, role, ...)
 //   tokens(hash = SHA-256 of the bearer token, participant_id, created_at, revoked)
 //   documents(name, snapshot, snapshot_seq, created_at, updated_at)   one compacted state per doc
-//   document_updates(document, seq, data, participant_id, created_at) the append-only log
+//   document_ids(id, name)                                             a number for each log
+//   document_log(document_id, seq, data, participant_id, created_at)  the append-only log,
+//                WITHOUT ROWID, clustered on (document_id, seq)
 //   contributions(document, participant_id, inserted, deleted, updates)
 // A document's state is its snapshot followed by its log entries with seq > snapshot_seq, in
-// seq order.
+// seq order. (Before version 3 the log was document_updates(document, seq, ...), a rowid table
+// with the name in every row: reading a long log cost an index and a table lookup per row.)
 //
 // Thread safety: none; a Database belongs to one thread (see StorageThread).
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -32,7 +39,7 @@
 namespace napc::storage {
 
 // DO NOT CHANGE existing migrations: they are applied to databases in the field. Add new ones.
-inline constexpr int kSchemaVersion = 2;
+inline constexpr int kSchemaVersion = 3;
 
 struct OpenOptions {
   // synchronous=FULL survives power loss; NORMAL (the default) survives a process crash.
@@ -141,19 +148,83 @@ struct ParticipantRow {
   std::int64_t created_at = 0;
 };
 
+// One log entry as read; `data` points into the StoredLog it came from.
 struct StoredUpdate {
   std::int64_t seq = 0;
-  Bytes data;
+  std::span<const std::uint8_t> data;
+};
+
+// A run of a document's log entries, in seq order, in one buffer: reading 100,000 small updates
+// costs two growing allocations, not 100,000 (the cold load of a long log is dominated by fresh
+// memory, docs/benchmarks.md §2).
+class StoredLog {
+ public:
+  class Iterator {
+   public:
+    using value_type = StoredUpdate;
+    using difference_type = std::ptrdiff_t;
+    Iterator() = default;
+    Iterator(const StoredLog* log, std::size_t i) : log_(log), i_(i) {}
+    StoredUpdate operator*() const { return (*log_)[i_]; }
+    Iterator& operator++() {
+      ++i_;
+      return *this;
+    }
+    Iterator operator++(int) {
+      auto old = *this;
+      ++i_;
+      return old;
+    }
+    bool operator==(const Iterator& other) const { return i_ == other.i_; }
+
+   private:
+    const StoredLog* log_ = nullptr;
+    std::size_t i_ = 0;
+  };
+
+  void reserve(std::size_t entries, std::size_t bytes);
+  void push_back(std::int64_t seq, std::span<const std::uint8_t> data);
+  StoredUpdate operator[](std::size_t i) const;
+  std::size_t size() const { return entries_.size(); }
+  bool empty() const { return entries_.empty(); }
+  // The entries' data bytes together.
+  std::size_t bytes() const { return data_.size(); }
+  Iterator begin() const { return {this, 0}; }
+  Iterator end() const { return {this, entries_.size()}; }
+
+ private:
+  struct Entry {
+    std::int64_t seq;
+    std::size_t end;  // offset in data_ one past this entry's bytes
+  };
+  Bytes data_;
+  std::vector<Entry> entries_;
 };
 
 struct StoredDocument {
-  Bytes snapshot;                     // empty for a new document
-  std::int64_t snapshot_seq = 0;      // log entries up to this seq are folded into the snapshot
-  std::vector<StoredUpdate> updates;  // seq > snapshot_seq, ascending
-  std::int64_t next_seq = 1;
-  std::size_t log_bytes = 0;
+  Bytes snapshot;                 // empty for a new document (and in every part but the first)
+  std::int64_t snapshot_seq = 0;  // log entries up to this seq are folded into the snapshot
+  StoredLog updates;              // seq > snapshot_seq, ascending
+  std::int64_t next_seq = 1;      // one past the last log entry read so far
+  std::size_t log_bytes = 0;      // the bytes of `updates`
+  // load_document_parts: false while more parts follow. load_document: always true.
+  bool complete = true;
+  // load_document_parts: released when this part is destroyed, which lets the reader go on.
+  std::shared_ptr<void> pacing;
 };
 
+// How load_document_parts cuts a log into parts and paces its reading.
+struct PartOptions {
+  // A part ends once it holds this many bytes or entries: small enough that its two buffers come
+  // from the heap (glibc serves 128 KiB and more with mmap in the server) and are reused.
+  std::size_t bytes = 16u << 10;
+  std::size_t entries = 1024;
+  // The reader waits while this many parts are still held by the consumer (0: never waits), for
+  // at most `wait_budget` in all. A reader far ahead of its consumer holds the whole log in
+  // fresh memory, which costs a page fault per 4 KiB.
+  std::size_t in_flight = 3;
+  std::chrono::milliseconds wait_budget{50};
+};
 struct ContributionRow {
   std::string document;
   std::int64_t participant_id = 0;
@@ -210,6 +281,14 @@ class Database {
 
   // Documents: snapshot + append-only log.
   StoredDocument load_document(std::string_view name);
+  // The same, read in one read transaction and handed to `on_part` a part at a time as it is
+  // read, so that the caller can apply one part while the next is read (Room::start_loading):
+  // the first part carries the snapshot, each part the next run of the log, the last one
+  // `complete` and the document's next seq. Parts are handed over in order, on this thread; a
+  // throw from the read or from `on_part` ends the reading.
+  void load_document_parts(std::string_view name,
+                           const std::function<void(StoredDocument)>& on_part,
+                           const PartOptions& options = {});
   // Appends one log entry. REQUIRES: inside a transaction; seq is the document's next seq.
   void append_update(std::string_view name, std::int64_t seq, std::span<const std::uint8_t> data,
                      std::optional<std::int64_t> participant_id, std::int64_t created_at);
@@ -232,11 +311,19 @@ class Database {
 
  private:
   void migrate();
+  // The log's number for a document; with `create`, one is made if it has none (REQUIRES: inside
+  // a transaction then).
+  std::optional<std::int64_t> document_id(std::string_view name, bool create);
 
   Connection conn_;
   // Cached for the hot path (group commit of document updates).
   Statement append_stmt_;
   Statement contribution_stmt_;
+  Statement document_id_stmt_;
+  // document_ids rows seen or made by this connection. Ids are never deleted or renumbered, so
+  // the cache only goes stale when a transaction that made one rolls back: a rollback hook
+  // clears it.
+  std::map<std::string, std::int64_t, std::less<>> document_ids_;
 };
 
 // Seconds since the Unix epoch.

@@ -106,6 +106,13 @@ Bytes Statement::column_blob(int index) const {
   return Bytes(data, data + n);
 }
 
+std::span<const std::uint8_t> Statement::column_blob_view(int index) const {
+  const auto* data = static_cast<const std::uint8_t*>(sqlite3_column_blob(stmt_, index));
+  const int n = sqlite3_column_bytes(stmt_, index);
+  if (data == nullptr || n <= 0) return {};
+  return {data, static_cast<std::size_t>(n)};
+}
+
 bool Statement::column_is_null(int index) const {
   return sqlite3_column_type(stmt_, index) == SQLITE_NULL;
 }
@@ -159,6 +166,26 @@ Transaction::~Transaction() {
 void Transaction::commit() {
   conn_.exec("COMMIT");
   done_ = true;
+}
+
+ReadTransaction::ReadTransaction(Connection& conn) : conn_(conn) {
+  if (sqlite3_get_autocommit(conn_.handle()) == 0) return;
+  conn_.exec("BEGIN DEFERRED");
+  began_ = true;
+}
+
+ReadTransaction::~ReadTransaction() {
+  if (!began_) return;
+  try {
+    // Ends a transaction that only read; COMMIT (not ROLLBACK) so that rollback hooks stay
+    // meaningful.
+    conn_.exec("COMMIT");
+  } catch (const Error&) {
+    try {
+      conn_.exec("ROLLBACK");  // nothing was written; leave no transaction open
+    } catch (const Error&) {
+    }
+  }
 }
 
 }  // namespace napc::storage

@@ -56,6 +56,8 @@ class Statement {
   std::int64_t column_int(int index) const;
   std::string column_text(int index) const;
   Bytes column_blob(int index) const;
+  // The blob without a copy: valid until the next step(), reset() or column access to `index`.
+  std::span<const std::uint8_t> column_blob_view(int index) const;
   bool column_is_null(int index) const;
 
  private:
@@ -93,6 +95,20 @@ class Transaction {
  private:
   Connection& conn_;
   bool done_ = false;
+};
+
+// A read transaction (BEGIN DEFERRED … COMMIT), so that several statements see one state of the
+// database even when another process writes to it. Inside a transaction already, it does nothing.
+class ReadTransaction {
+ public:
+  explicit ReadTransaction(Connection& conn);
+  ~ReadTransaction();
+  ReadTransaction(const ReadTransaction&) = delete;
+  ReadTransaction& operator=(const ReadTransaction&) = delete;
+
+ private:
+  Connection& conn_;
+  bool began_ = false;
 };
 
 }  // namespace napc::storage

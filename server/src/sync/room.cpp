@@ -45,41 +45,49 @@ std::int64_t Room::now_ms() const {
 
 void Room::start_loading() {
   ctx_.storage().post([self = shared_from_this()](storage::Database& db) {
-    std::optional<storage::StoredDocument> stored;
+    // In parts, each posted to the strand as soon as it is read: the strand applies one part
+    // while the storage thread reads the next, and the reader waits (briefly) while the strand
+    // is a few parts behind, so the log is never held whole (storage::PartOptions). The strand
+    // runs the parts in order; a read failure comes after the parts already posted.
     try {
-      stored.emplace(db.load_document(self->name_));
+      db.load_document_parts(self->name_, [&self](storage::StoredDocument part) {
+        net::post(self->strand_,
+                  [self, part = std::move(part)]() mutable { self->on_loaded(std::move(part)); });
+      });
     } catch (const std::exception& e) {
       std::cerr << "napconsult: loading " << self->name_ << " failed: " << e.what() << '\n';
+      net::post(self->strand_, [self] { self->fail("the document could not be read"); });
     }
-    net::post(self->strand_, [self, stored = std::move(stored)]() mutable {
-      if (!stored) return self->fail("the document could not be read");
-      self->on_loaded(std::move(*stored));
-    });
   });
 }
 
-void Room::on_loaded(storage::StoredDocument stored) {
+void Room::on_loaded(storage::StoredDocument part) {
+  // One part of the stored document (storage::Database::load_document_parts): the first brings
+  // the snapshot, each the next run of the log, the last one (`complete`) ends the loading.
   if (state_ != State::loading) return;
   try {
-    doc_.emplace(crdt::DocOptions{});
     // The snapshot, then the log in the order it was applied, one update at a time as it was
     // first applied (a persisted formatting cleanup then finds its deletions already made), and
     // without re-encoding update events. One by one is twice as fast as one apply_updates
     // transaction for a long log of small updates: 19 ms instead of 43 ms for 100,000 rows
     // (tests/bench/server, cold_log).
     const crdt::ApplyOptions quiet{.emit_update = false};
-    if (!stored.snapshot.empty()) doc_->apply_update(stored.snapshot, quiet);
-    for (const auto& u : stored.updates) doc_->apply_update(u.data, quiet);
+    if (!doc_) {
+      doc_.emplace(crdt::DocOptions{});
+      if (!part.snapshot.empty()) doc_->apply_update(part.snapshot, quiet);
+      snapshot_bytes_ = part.snapshot.size();
+    }
+    for (const auto& u : part.updates) doc_->apply_update(u.data, quiet);
   } catch (const std::exception& e) {
     std::cerr << "napconsult: document " << name_ << " in storage does not decode: " << e.what()
               << '\n';
     doc_.reset();
     return fail("the stored document is damaged");
   }
-  next_seq_ = stored.next_seq;
+  log_bytes_ += part.log_bytes;
+  if (!part.complete) return;
+  next_seq_ = part.next_seq;
   applied_seq_ = committed_seq_ = next_seq_ - 1;
-  snapshot_bytes_ = stored.snapshot.size();
-  log_bytes_ = stored.log_bytes;
   doc_bytes_ = snapshot_bytes_ + log_bytes_;
   state_ = State::ready;
   ctx_.metrics().documents_loaded.fetch_add(1, std::memory_order_relaxed);

@@ -21,7 +21,8 @@
 //           --expect-client/--expect-clock (from step 2 or from later updates).
 //   selftest checks the update walker and the histogram on fixed vectors.
 //   seedlog (only when built with SQLite) write the first --count updates of --file straight
-//           into napconsult's document_updates table (--db, --doc): an uncompacted log.
+//           into napconsult's update log (--db, --doc; document_log from schema version 3,
+//           document_updates before): an uncompacted log.
 //
 // Every output line on stdout is one JSON object; events carry "event", the last line is the
 // result. Bounded: --max-seconds stops everything. Only loopback addresses are accepted.
@@ -1360,22 +1361,40 @@ int seedlog(const Options& opt) {
     }
   };
   exec("BEGIN");
-  sqlite3_stmt* del = nullptr;
-  sqlite3_prepare_v2(db, "DELETE FROM document_updates WHERE document = ?", -1, &del, nullptr);
-  sqlite3_bind_text(del, 1, opt.doc.data(), static_cast<int>(opt.doc.size()), SQLITE_TRANSIENT);
-  sqlite3_step(del);
-  sqlite3_finalize(del);
-  sqlite3_prepare_v2(db, "DELETE FROM documents WHERE name = ?", -1, &del, nullptr);
-  sqlite3_bind_text(del, 1, opt.doc.data(), static_cast<int>(opt.doc.size()), SQLITE_TRANSIENT);
-  sqlite3_step(del);
-  sqlite3_finalize(del);
+  // Schema version 3 and later: the log is document_log, keyed by a number from document_ids.
+  sqlite3_stmt* probe = nullptr;
+  sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &probe, nullptr);
+  const bool keyed_log = sqlite3_step(probe) == SQLITE_ROW && sqlite3_column_int(probe, 0) >= 3;
+  sqlite3_finalize(probe);
+  auto run_with_doc = [&](const char* sql) {
+    sqlite3_stmt* stmt = nullptr;
+    if (sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr) != SQLITE_OK) {
+      std::cerr << "loadgen: " << sql << ": " << sqlite3_errmsg(db) << '\n';
+      std::exit(1);
+    }
+    sqlite3_bind_text(stmt, 1, opt.doc.data(), static_cast<int>(opt.doc.size()), SQLITE_TRANSIENT);
+    sqlite3_step(stmt);
+    sqlite3_finalize(stmt);
+  };
+  if (keyed_log) {
+    run_with_doc(
+        "DELETE FROM document_log WHERE document_id = "
+        "(SELECT id FROM document_ids WHERE name = ?)");
+    run_with_doc("INSERT OR IGNORE INTO document_ids(name) VALUES(?)");
+  } else {
+    run_with_doc("DELETE FROM document_updates WHERE document = ?");
+  }
+  run_with_doc("DELETE FROM documents WHERE name = ?");
   sqlite3_stmt* ins = nullptr;
-  if (sqlite3_prepare_v2(db,
-                         "INSERT INTO document_updates(document, seq, data, participant_id, "
-                         "created_at) VALUES(?, ?, ?, NULL, strftime('%s','now'))",
-                         -1, &ins, nullptr) != SQLITE_OK) {
-    std::cerr << "loadgen: the database has no document_updates table as expected: "
-              << sqlite3_errmsg(db) << '\n';
+  const char* insert_sql =
+      keyed_log ? "INSERT INTO document_log(document_id, seq, data, participant_id, created_at) "
+                  "VALUES((SELECT id FROM document_ids WHERE name = ?), ?, ?, NULL, "
+                  "strftime('%s','now'))"
+                : "INSERT INTO document_updates(document, seq, data, participant_id, created_at) "
+                  "VALUES(?, ?, ?, NULL, strftime('%s','now'))";
+  if (sqlite3_prepare_v2(db, insert_sql, -1, &ins, nullptr) != SQLITE_OK) {
+    std::cerr << "loadgen: the database has no update log table as expected: " << sqlite3_errmsg(db)
+              << '\n';
     return 1;
   }
   std::uint64_t want = 0;

@@ -605,7 +605,9 @@ async function measureCold(kind, { seedLog = false } = {}) {
 // What napconsult kept for the room: log rows and snapshot bytes (sqlite3 CLI, if present).
 function napcStoredRows(db, doc) {
   const q = (sql) => spawnSync('sqlite3', [db, sql], { encoding: 'utf8' });
-  const rows = q(`SELECT count(*) FROM document_updates WHERE document = '${doc}'`);
+  // Schema version 3 keys the log by a document number (document_ids); earlier ones by name.
+  let rows = q(`SELECT count(*) FROM document_log l JOIN document_ids d ON d.id = l.document_id WHERE d.name = '${doc}'`);
+  if (rows.status !== 0) rows = q(`SELECT count(*) FROM document_updates WHERE document = '${doc}'`);
   const snap = q(`SELECT coalesce(sum(length(snapshot)), 0) FROM documents WHERE name = '${doc}'`);
   if (rows.status !== 0 || snap.status !== 0) return null;
   return { log_rows: Number(rows.stdout.trim()), snapshot_bytes: Number(snap.stdout.trim()) };
