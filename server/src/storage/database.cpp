@@ -174,7 +174,8 @@ std::int64_t unix_now() {
       .count();
 }
 
-Database::Database(const std::string& path, OpenOptions options) : conn_(path, options.read_only) {
+Database::Database(const std::string& path, OpenOptions options)
+    : path_(path), read_only_(options.read_only), conn_(path, options.read_only) {
   if (options.read_only) {
     if (schema_version() > kSchemaVersion) {
       throw Error(-1, "database schema version " + std::to_string(schema_version()) +

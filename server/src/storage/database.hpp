@@ -240,6 +240,9 @@ class Database {
   explicit Database(const std::string& path, OpenOptions options = {});
 
   Connection& connection() { return conn_; }
+  // The file it was opened from.
+  const std::string& path() const { return path_; }
+  bool read_only() const { return read_only_; }
   int schema_version();
 
   // Consultations and their sections.
@@ -310,6 +313,8 @@ class Database {
   void backup_to(const std::filesystem::path& dest);
 
  private:
+  std::string path_;
+  bool read_only_ = false;
   void migrate();
   // The log's number for a document; with `create`, one is made if it has none (REQUIRES: inside
   // a transaction then).

@@ -5,8 +5,23 @@
 
 namespace napc::storage {
 
+namespace {
+
+std::unique_ptr<WalCheckpointer> checkpointer_for(Database* db) {
+  if (db == nullptr || db->read_only() || db->path().empty() || db->path() == ":memory:" ||
+      db->path().starts_with("file:")) {
+    return nullptr;
+  }
+  return std::make_unique<WalCheckpointer>(db->connection(), db->path());
+}
+
+}  // namespace
+
 StorageThread::StorageThread(std::unique_ptr<Database> db, CommitObserver observer)
-    : db_(std::move(db)), observer_(std::move(observer)), thread_([this] { run(); }) {}
+    : db_(std::move(db)),
+      checkpointer_(checkpointer_for(db_.get())),
+      observer_(std::move(observer)),
+      thread_([this] { run(); }) {}
 
 StorageThread::~StorageThread() { stop(); }
 
@@ -18,10 +33,10 @@ void StorageThread::post(Task task) {
   cv_.notify_one();
 }
 
-void StorageThread::append(DocumentAppend update, AppendDone done) {
+void StorageThread::append(DocumentAppend update, AppendDone done, AppendDone before_done) {
   {
     std::lock_guard lock(mutex_);
-    queue_.emplace_back(AppendItem{std::move(update), std::move(done)});
+    queue_.emplace_back(AppendItem{std::move(update), std::move(done), std::move(before_done)});
   }
   cv_.notify_one();
 }
@@ -95,6 +110,10 @@ void StorageThread::commit_batch(std::deque<Item>& batch) {
     ok = false;
   }
   if (ok && observer_) observer_(std::chrono::steady_clock::now() - start, batch.size());
+  for (auto& item : batch) {
+    auto& before_done = std::get<AppendItem>(item).before_done;
+    if (before_done) before_done(ok);
+  }
   for (auto& item : batch) {
     auto& done = std::get<AppendItem>(item).done;
     if (done) done(ok);

@@ -20,6 +20,7 @@
 #include <thread>
 #include <variant>
 
+#include "storage/checkpointer.hpp"
 #include "storage/database.hpp"
 
 namespace napc::storage {
@@ -53,7 +54,10 @@ class StorageThread {
   void post(Task task);
   // Appends a document update; `done(true)` runs after the commit that contains it,
   // `done(false)` if that transaction failed (nothing of the batch was stored).
-  void append(DocumentAppend update, AppendDone done);
+  // `before_done`, if given, runs when the group commit that contains the append has ended,
+  // before the first `done` of that group: a caller that publishes there what is durable sees,
+  // in any of its `done`s, everything the whole group made durable.
+  void append(DocumentAppend update, AppendDone done, AppendDone before_done = {});
   // Finishes everything queued so far, then stops the thread. Idempotent.
   void stop();
   // Tasks queued and not yet finished.
@@ -63,6 +67,7 @@ class StorageThread {
   struct AppendItem {
     DocumentAppend update;
     AppendDone done;
+    AppendDone before_done;
   };
   using Item = std::variant<Task, AppendItem>;
 
@@ -70,6 +75,8 @@ class StorageThread {
   void commit_batch(std::deque<Item>& batch);
 
   std::unique_ptr<Database> db_;
+  // WAL checkpoints off the commit path (file databases only); destroyed before db_.
+  std::unique_ptr<WalCheckpointer> checkpointer_;
   CommitObserver observer_;
   std::chrono::milliseconds commit_delay_{0};
   mutable std::mutex mutex_;

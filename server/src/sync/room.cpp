@@ -264,18 +264,23 @@ void Room::on_sync(const std::shared_ptr<WsSession>& session, SyncType type, crd
     append.participant_id = access.who.participant_id;
     append.inserted = static_cast<std::int64_t>(inserted);
     append.deleted = static_cast<std::int64_t>(deleted);
-    ctx_.storage().append(std::move(append), [self = shared_from_this(), seq](bool ok) {
-      // Storage thread. Published before the report is posted, so that the first report of a
-      // group commit releases the whole group (see on_committed).
-      if (ok) {
-        auto durable = self->durable_seq_.load();
-        while (durable < seq && !self->durable_seq_.compare_exchange_weak(durable, seq)) {
-        }
-      } else {
-        self->storage_failed_.store(true);
-      }
-      net::post(self->strand_, [self, seq, ok] { self->on_committed(seq, ok); });
-    });
+    ctx_.storage().append(
+        std::move(append),
+        [self = shared_from_this(), seq](bool ok) {
+          net::post(self->strand_, [self, seq, ok] { self->on_committed(seq, ok); });
+        },
+        [self = shared_from_this(), seq](bool ok) {
+          // Storage thread, for every append of the group commit before any report is posted,
+          // so that the first report of a group commit releases the whole group (on_committed),
+          // however soon the strand runs it.
+          if (ok) {
+            auto durable = self->durable_seq_.load();
+            while (durable < seq && !self->durable_seq_.compare_exchange_weak(durable, seq)) {
+            }
+          } else {
+            self->storage_failed_.store(true);
+          }
+        });
     // Persisted first, broadcast (to every session, the sender included) after the commit.
     hold({seq, nullptr, share(crdt::sync::encode_sync_update(*data)), FrameKind::update, t0});
   };
