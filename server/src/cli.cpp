@@ -440,6 +440,8 @@ int serve(std::span<const std::string_view> raw, bool demo) {
     for (unsigned i = 1; i < threads; ++i) pool.emplace_back([&ioc] { ioc.run(); });
     ioc.run();
     for (auto& t : pool) t.join();
+    // Sessions still open when the drain gave up are held by their rooms and hold them.
+    rooms.drop_all();
     // Everything queued for SQLite (commits, compactions) is written before we exit; the
     // io_context (and every strand the queued tasks refer to) is still alive here.
     ctx.storage().stop();

@@ -561,6 +561,14 @@ void Room::compact() {
   });
 }
 
+void Room::drop_sessions() {
+  sessions_.clear();
+  waiting_.clear();
+  stalled_.clear();
+  held_.clear();
+  held_bytes_ = 0;
+}
+
 void Room::fail(const std::string& why) {
   if (state_ == State::failed || state_ == State::unloaded) return;
   std::cerr << "napconsult: room " << name_ << " failed: " << why << '\n';

@@ -56,6 +56,8 @@ class Room : public std::enable_shared_from_this<Room> {
   void deliver(std::shared_ptr<WsSession> session, SharedFrame frame, app::Clock::time_point t0);
 
   const std::string& name() const { return name_; }
+  // RoomRegistry::drop_all, once no handler runs any more.
+  void drop_sessions();
   // Sessions of this room run their handlers on this strand too.
   const RoomStrand& strand() const { return strand_; }
 

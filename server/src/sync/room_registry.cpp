@@ -40,6 +40,15 @@ void RoomRegistry::remove(Room& room) {
   if (it != rooms_.end() && it->second.get() == &room) rooms_.erase(it);
 }
 
+void RoomRegistry::drop_all() {
+  std::unordered_map<std::string, std::shared_ptr<Room>> rooms;
+  {
+    std::lock_guard lock(mutex_);
+    rooms.swap(rooms_);
+  }
+  for (auto& [name, room] : rooms) room->drop_sessions();
+}
+
 std::size_t RoomRegistry::size() {
   std::lock_guard lock(mutex_);
   return rooms_.size();

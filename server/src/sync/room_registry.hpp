@@ -28,6 +28,9 @@ class RoomRegistry {
   // Removes `room` unconditionally (it failed); holders keep their pointer until they leave.
   void remove(Room& room);
   std::size_t size();
+  // After the io_context has stopped (no handler runs any more): every room lets go of its
+  // sessions, which hold their room, so that nothing is left in a reference cycle at exit.
+  void drop_all();
 
  private:
   net::io_context& ioc_;

@@ -580,6 +580,9 @@ void WsSession::finish() {
   input_ = crdt::Bytes();
   rooms_.release(*room_);
   room_->leave(shared_from_this());
+  // The room holds us until it runs that leave; we need not hold it: no reference cycle is left
+  // if the server stops before the leave runs.
+  room_.reset();
   if (joined_) {
     ctx_.unregister_session(session_id_);
     ctx_.metrics().ws_connections.fetch_sub(1, std::memory_order_relaxed);
