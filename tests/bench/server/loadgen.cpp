@@ -29,13 +29,13 @@
 #include <algorithm>
 #include <array>
 #include <bit>
+#include <cerrno>
 #include <chrono>
 #include <cinttypes>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <cerrno>
 #include <cstring>
 #include <deque>
 #include <fstream>
@@ -570,8 +570,8 @@ class Client {
   std::string request_;  // the upgrade request while it is written
   Bytes wire_;           // the frame being written
   std::uint64_t frames_out_ = 0;
-  Bytes in_;                      // bytes read, not yet a whole frame
-  Bytes message_;                 // a fragmented message being assembled
+  Bytes in_;       // bytes read, not yet a whole frame
+  Bytes message_;  // a fragmented message being assembled
   struct Out {
     Bytes data;
     Stamp stamp;
@@ -791,14 +791,17 @@ void Client::write_next() {
   if (n < 126) {
     wire_.push_back(static_cast<std::uint8_t>(0x80 | n));
   } else if (n <= 0xFFFF) {
-    wire_.insert(wire_.end(), {0xFE, static_cast<std::uint8_t>(n >> 8), static_cast<std::uint8_t>(n)});
+    wire_.insert(wire_.end(),
+                 {0xFE, static_cast<std::uint8_t>(n >> 8), static_cast<std::uint8_t>(n)});
   } else {
     wire_.push_back(0xFF);
-    for (int i = 7; i >= 0; --i) wire_.push_back(static_cast<std::uint8_t>(std::uint64_t{n} >> (8 * i)));
+    for (int i = 7; i >= 0; --i)
+      wire_.push_back(static_cast<std::uint8_t>(std::uint64_t{n} >> (8 * i)));
   }
   std::uint8_t key[4];
   // Any key will do for the servers; not drawn from rng_, which times the sends.
-  const auto r = static_cast<std::uint32_t>(index_) * 2654435761u + static_cast<std::uint32_t>(++frames_out_);
+  const auto r =
+      static_cast<std::uint32_t>(index_) * 2654435761u + static_cast<std::uint32_t>(++frames_out_);
   std::memcpy(key, &r, 4);
   wire_.insert(wire_.end(), key, key + 4);
   const auto at = wire_.size();
@@ -864,8 +867,8 @@ void Client::on_readable(beast::error_code ec) {
         // Realtime to the steady clock the send times use.
         timespec real_now;
         clock_gettime(CLOCK_REALTIME, &real_now);
-        const std::int64_t age = (real_now.tv_sec - ts.tv_sec) * 1000000000LL +
-                                 (real_now.tv_nsec - ts.tv_nsec);
+        const std::int64_t age =
+            (real_now.tv_sec - ts.tv_sec) * 1000000000LL + (real_now.tv_nsec - ts.tv_nsec);
         rx = now_ns() - std::max<std::int64_t>(age, 0);
       }
     }
@@ -1173,7 +1176,8 @@ void Run::on_doc_struct(Client& rx, std::uint64_t client, std::uint64_t clock, s
     if (t >= win_start && t < win_end) {
       ++doc_delivered_win;
       doc_hist.record_ns(now - t);
-      if (k < sent.size() && sent[k] != 0) doc_wire_hist.record_ns(std::max<std::int64_t>(rx_ns - sent[k], 0));
+      if (k < sent.size() && sent[k] != 0)
+        doc_wire_hist.record_ns(std::max<std::int64_t>(rx_ns - sent[k], 0));
     }
   }
 }
