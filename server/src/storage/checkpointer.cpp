@@ -53,13 +53,11 @@ void WalCheckpointer::run() {
       if (stopping_) return;
       wanted_ = false;
     }
-    int log = 0;
-    int copied = 0;
     int rc;
     {
       std::lock_guard running(checkpoint_mutex_);
-      rc = sqlite3_wal_checkpoint_v2(conn_.handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &log,
-                                     &copied);
+      rc = sqlite3_wal_checkpoint_v2(conn_.handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr,
+                                     nullptr);
     }
     if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
       std::cerr << "napconsult: WAL checkpoint failed: " << sqlite3_errmsg(conn_.handle()) << '\n';

@@ -261,13 +261,9 @@ bool WsSession::handle(wsproto::Event& ev) {
         finish();
         return false;
       }
-      closing_ = true;
-      drop_queue();
-      arm_deadline(ctx_.limits().handshake_timeout);
-      enqueue(ev.code == 0 ? empty_frame()
-                           : std::make_shared<const crdt::Bytes>(
-                                 wsproto::close_payload(static_cast<CloseCode>(ev.code), {})),
-              FrameKind::close);
+      send_close(ev.code == 0 ? empty_frame()
+                              : std::make_shared<const crdt::Bytes>(
+                                    wsproto::close_payload(static_cast<CloseCode>(ev.code), {})));
       return false;
     case Event::Kind::error:
       metrics.malformed_messages.fetch_add(1, std::memory_order_relaxed);
@@ -314,11 +310,7 @@ void WsSession::enqueue(SharedFrame data, FrameKind kind) {
 
 void WsSession::sent_in_batch(const SharedFrame& frame, FrameKind kind, long result,
                               std::size_t wire_size) {
-  if (result == static_cast<long>(wire_size)) {
-    ctx_.metrics().bytes_out.fetch_add(frame->size(), std::memory_order_relaxed);
-    ctx_.metrics().messages_out.fetch_add(1, std::memory_order_relaxed);
-    return;
-  }
+  if (result == static_cast<long>(wire_size)) return count_sent(frame->size(), 1);
   if (result < 0 && result != -EAGAIN && result != -EWOULDBLOCK) return finish();
   front_sent_ = result > 0 ? static_cast<std::size_t>(result) : 0;
   queue_frame({frame, kind});
@@ -358,8 +350,7 @@ bool WsSession::write_now(const Outgoing& frame) {
     front_sent_ = n;  // the rest goes out with an asynchronous write
     return false;
   }
-  ctx_.metrics().bytes_out.fetch_add(frame.data->size(), std::memory_order_relaxed);
-  ctx_.metrics().messages_out.fetch_add(1, std::memory_order_relaxed);
+  count_sent(frame.data->size(), 1);
   if (frame.kind == FrameKind::close) after_close_sent();
   return true;
 }
@@ -506,10 +497,7 @@ void WsSession::pop_front_frames(std::size_t n, bool sent) {
   queued_bytes_ -= bytes;
   auto& metrics = ctx_.metrics();
   metrics.queued_bytes.fetch_sub(static_cast<std::int64_t>(bytes), std::memory_order_relaxed);
-  if (sent) {
-    metrics.bytes_out.fetch_add(bytes, std::memory_order_relaxed);
-    metrics.messages_out.fetch_add(n, std::memory_order_relaxed);
-  }
+  if (sent) count_sent(bytes, n);
   if (head_ == queue_.size()) {
     // Empty: give the memory back (an idle session holds no queue).
     queue_ = std::vector<Outgoing>();
@@ -550,12 +538,20 @@ void WsSession::arm_deadline(std::chrono::steady_clock::duration after) {
 
 void WsSession::start_close(wsproto::CloseCode code, std::string reason) {
   if (closing_ || finished_) return;
+  send_close(std::make_shared<const crdt::Bytes>(wsproto::close_payload(code, reason)));
+}
+
+void WsSession::send_close(SharedFrame payload) {
   closing_ = true;
   drop_queue();
   // If the peer never answers the close (or never reads), cut the connection.
   arm_deadline(ctx_.limits().handshake_timeout);
-  enqueue(std::make_shared<const crdt::Bytes>(wsproto::close_payload(code, reason)),
-          FrameKind::close);
+  enqueue(std::move(payload), FrameKind::close);
+}
+
+void WsSession::count_sent(std::size_t payload_bytes, std::size_t frames) {
+  ctx_.metrics().bytes_out.fetch_add(payload_bytes, std::memory_order_relaxed);
+  ctx_.metrics().messages_out.fetch_add(frames, std::memory_order_relaxed);
 }
 
 void WsSession::after_close_sent() {

@@ -108,6 +108,9 @@ class WsSession : public std::enable_shared_from_this<WsSession>, public app::Cl
   void on_write(beast::error_code ec, std::size_t frames);
   void pop_front_frames(std::size_t n, bool sent);
   void start_close(wsproto::CloseCode code, std::string reason);
+  // Drops what is queued and sends this close frame (ours, or the answer to the peer's).
+  void send_close(SharedFrame payload);
+  void count_sent(std::size_t payload_bytes, std::size_t frames);
   void after_close_sent();
   void arm_deadline(std::chrono::steady_clock::duration after);
   void drop_queue();
