@@ -145,6 +145,7 @@ Loaded<Template> Library::read_template(const nlohmann::json& doc, std::string_v
   Loaded<Template> out;
   detail::Ctx ctx(file, out.issues);
   auto tpl = detail::read_template(ctx, doc, *this);
+  out.issue_count = ctx.error_count();
   if (tpl && out.issues.empty()) {
     out.value = std::move(tpl);
   }
@@ -156,6 +157,7 @@ Loaded<Template> Library::parse_template(std::string_view text, std::string_view
   Loaded<Template> out;
   auto doc = detail::parse_json(text, file, limits, out.issues);
   if (!doc) {
+    out.issue_count = out.issues.size();
     return out;
   }
   return read_template(*doc, file);
@@ -166,6 +168,7 @@ Loaded<Template> Library::load_template_file(const fs::path& path, const Limits&
   const auto file = path.string();
   auto text = detail::read_file(path, file, limits, out.issues);
   if (!text) {
+    out.issue_count = out.issues.size();
     return out;
   }
   return parse_template(*text, file, limits);
@@ -175,6 +178,7 @@ Loaded<Outline> Library::read_outline(const nlohmann::json& doc, std::string_vie
   Loaded<Outline> out;
   detail::Ctx ctx(file, out.issues);
   auto outline = detail::read_outline(ctx, doc);
+  out.issue_count = ctx.error_count();
   if (outline && out.issues.empty()) {
     outline->file = std::string(file);
     out.value = std::move(outline);

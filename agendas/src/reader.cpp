@@ -93,7 +93,19 @@ std::string one_of(std::span<const std::string_view> names) {
 }
 
 void Ctx::error(std::string pointer, std::string message) {
-  issues_.push_back(Issue{file_, std::move(pointer), std::move(message), 0, 0});
+  ++count_;
+  if (count_ <= kMaxListedIssues) {
+    issues_.push_back(Issue{file_, std::move(pointer), std::move(message), 0, 0});
+    return;
+  }
+  const auto more = count_ - kMaxListedIssues;
+  auto summary = "and " + std::to_string(more) + (more == 1 ? " more problem" : " more problems") +
+                 " (only the first " + std::to_string(kMaxListedIssues) + " are listed)";
+  if (more == 1) {
+    issues_.push_back(Issue{file_, "", std::move(summary), 0, 0});
+  } else {
+    issues_.back().message = std::move(summary);
+  }
 }
 
 Obj::Obj(Ctx& ctx, const json& value, std::string pointer,
@@ -200,6 +212,12 @@ const json* Obj::array(std::string_view key, Need need, std::size_t min_items) {
     ctx_.error(at(key), "must have at least " + std::to_string(min_items) +
                             (min_items == 1 ? " element" : " elements") + ", has " +
                             std::to_string(v->size()));
+    return nullptr;
+  }
+  if (v->size() > kMaxArrayElements) {
+    // Not read further: its elements are not checked one by one.
+    ctx_.error(at(key), "has " + std::to_string(v->size()) + " elements; at most " +
+                            std::to_string(kMaxArrayElements) + " are allowed");
     return nullptr;
   }
   return v;

@@ -29,18 +29,22 @@ std::string join_pointer(std::string_view base, std::size_t index);
 /** The JSON type name used in messages ("object", "string", "number", …). */
 std::string_view type_name(const json& value);
 
-/// Collects issues for one file.
+/// Collects issues for one file. Every problem is counted, but only the first kMaxListedIssues
+/// are kept, followed by one line saying how many more there are: an upload made of many small
+/// mistakes costs a bounded answer, not one line per mistake (issue #10).
 class Ctx {
  public:
   Ctx(std::string_view file, std::vector<Issue>& issues) : file_(file), issues_(issues) {}
 
   void error(std::string pointer, std::string message);
-  std::size_t error_count() const { return issues_.size(); }
+  /// Problems found so far, listed or not.
+  std::size_t error_count() const { return count_; }
   std::string_view file() const { return file_; }
 
  private:
   std::string file_;
   std::vector<Issue>& issues_;
+  std::size_t count_ = 0;
 };
 
 enum class Need { required, optional };
@@ -51,6 +55,10 @@ enum class IdStyle { key, id };
 
 inline constexpr std::size_t kMaxKeyLength = 48;
 inline constexpr std::size_t kMaxTextLength = 4000;
+/// Every list in a file (items, sections, options, questions…) has at most this many elements;
+/// the largest shipped template has 55 items in all. A longer list is one issue, and its elements
+/// are not validated one by one: an upload of 85,000 empty items costs one line, not 340,000.
+inline constexpr std::size_t kMaxArrayElements = 500;
 
 /// Reads one JSON object. Properties not in `allowed` are reported as unknown by finish()
 /// (with a "did you mean" when one is close), so typos don't pass silently.

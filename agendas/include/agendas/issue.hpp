@@ -25,6 +25,10 @@ struct Issue {
 /// The name the API brief uses for an Issue.
 using ValidationError = Issue;
 
+/// A file's problems are all counted, but at most this many are listed; then one more issue (with
+/// the pointer "") says how many were not.
+inline constexpr std::size_t kMaxListedIssues = 100;
+
 /// Every problem found (validation does not stop at the first).
 struct ValidationResult {
   std::vector<Issue> issues;

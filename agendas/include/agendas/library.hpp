@@ -21,6 +21,8 @@ template <typename T>
 struct Loaded {
   std::optional<T> value;
   std::vector<Issue> issues;
+  /// Every problem found; `issues` lists at most kMaxListedIssues of them, then a summary line.
+  std::size_t issue_count = 0;
 
   bool ok() const { return value.has_value(); }
 };

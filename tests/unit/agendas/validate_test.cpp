@@ -94,6 +94,39 @@ TEST(Validate, ReportsEveryProblemNotJustTheFirst) {
       << dump_issues(result.issues);
 }
 
+// A hostile upload made of many small mistakes (issue #10): every problem is counted, the first
+// kMaxListedIssues are listed, and one more line says how many were left out.
+TEST(Validate, ListsTheFirstHundredProblemsAndCountsTheRest) {
+  json doc = test::read_json(test::fixture("base-days.json"));
+  auto& items = doc["days"][0]["items"];
+  const json bad = {{"key", "Not A Key"}, {"kind", "party"}, {"colour", "blue"}};
+  items = json::array();
+  for (int i = 0; i < 400; ++i) items.push_back(bad);
+  const auto loaded = shipped().read_template(doc, "t.json");
+  ASSERT_FALSE(loaded.ok());
+  EXPECT_GT(loaded.issue_count, kMaxListedIssues);
+  ASSERT_EQ(loaded.issues.size(), kMaxListedIssues + 1);
+  EXPECT_EQ(loaded.issues.back().pointer, "");
+  EXPECT_EQ(loaded.issues.back().message,
+            "and " + std::to_string(loaded.issue_count - kMaxListedIssues) +
+                " more problems (only the first 100 are listed)");
+  EXPECT_EQ(loaded.issues.front().pointer, "/days/0/items/0/key") << dump_issues(loaded.issues);
+}
+
+// A list longer than any real agenda needs is one problem, and its elements are not validated:
+// 85,000 empty items cost one line, not 340,000 (issue #10, finding 5).
+TEST(Validate, RefusesAnOverlongListWithOneIssue) {
+  json doc = test::read_json(test::fixture("base-days.json"));
+  doc["days"][0]["items"] = json::array();
+  for (int i = 0; i < 85000; ++i) doc["days"][0]["items"].push_back(json::object());
+  const auto loaded = shipped().parse_template(doc.dump(), "t.json", Limits{8u << 20, 32});
+  ASSERT_FALSE(loaded.ok());
+  ASSERT_EQ(loaded.issues.size(), 1u) << dump_issues(loaded.issues);
+  EXPECT_EQ(loaded.issue_count, 1u);
+  EXPECT_EQ(loaded.issues[0].pointer, "/days/0/items");
+  EXPECT_EQ(loaded.issues[0].message, "has 85000 elements; at most 500 are allowed");
+}
+
 TEST(Validate, IssueRendersAsFilePointerMessage) {
   json doc = test::read_json(test::fixture("base-days.json"));
   doc["days"][0]["items"][0]["planned_minutes"] = 0;
