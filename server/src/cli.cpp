@@ -11,6 +11,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <sys/resource.h>
 #include <thread>
 #include <vector>
 
@@ -132,12 +133,15 @@ bool apply_limits(const Args& a, app::Limits& limits) {
     const char* name;
     std::size_t* field;
   };
-  for (const auto& [name, field] :
-       std::initializer_list<SizeOpt>{{"--max-message-bytes", &limits.max_message_bytes},
-                                      {"--max-document-bytes", &limits.max_document_bytes},
-                                      {"--queue-bytes", &limits.queue_bytes},
-                                      {"--queue-messages", &limits.queue_messages},
-                                      {"--max-connections", &limits.max_connections}}) {
+  for (const auto& [name, field] : std::initializer_list<SizeOpt>{
+           {"--max-message-bytes", &limits.max_message_bytes},
+           {"--max-document-bytes", &limits.max_document_bytes},
+           {"--queue-bytes", &limits.queue_bytes},
+           {"--queue-messages", &limits.queue_messages},
+           {"--max-connections", &limits.max_connections},
+           {"--max-connections-per-address", &limits.max_connections_per_address},
+           {"--max-connections-per-token", &limits.max_connections_per_token},
+           {"--max-buffered-bytes", &limits.max_buffered_bytes}}) {
     if (auto v = a.get(name)) {
       if (!parse_number(*v, *field) || *field == 0) {
         std::cerr << "napconsult: " << name << " wants a positive integer\n";
@@ -289,6 +293,59 @@ void keep_large_allocations_returnable() {
 #endif
 }
 
+// "scheme://host[:port]" entries, comma-separated; no path, no trailing slash.
+bool parse_origins(std::string_view text, std::vector<std::string>& out) {
+  while (!text.empty()) {
+    const auto comma = text.find(',');
+    const auto origin = text.substr(0, comma);
+    const auto scheme = origin.find("://");
+    if (scheme == std::string_view::npos || scheme == 0 || origin.size() == scheme + 3 ||
+        origin.find('/', scheme + 3) != std::string_view::npos) {
+      return false;
+    }
+    out.emplace_back(origin);
+    if (comma == std::string_view::npos) break;
+    text.remove_prefix(comma + 1);
+  }
+  return !out.empty();
+}
+
+// Every connection costs a descriptor. Raise the soft limit to the hard one, then keep the
+// connection budget below it with descriptors in reserve, so that a flood of connections is
+// refused by the budget instead of failing accept(), SQLite's files or the log.
+void fit_connections_to_descriptors(app::Limits& limits) {
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) != 0) return;
+  if (lim.rlim_cur < lim.rlim_max) {
+    rlimit raised = lim;
+    raised.rlim_cur = lim.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &raised) == 0) lim = raised;
+  }
+  if (lim.rlim_cur == RLIM_INFINITY) return;
+  const auto available = lim.rlim_cur > app::kReservedDescriptors
+                             ? static_cast<std::size_t>(lim.rlim_cur) - app::kReservedDescriptors
+                             : std::size_t{1};
+  if (limits.max_connections > available) {
+    std::cerr << "napconsult: at most " << available << " connections (the descriptor limit is "
+              << lim.rlim_cur << ", " << app::kReservedDescriptors << " kept in reserve)\n";
+    limits.max_connections = available;
+  }
+}
+
+// Runs the I/O loop. An exception that escapes a handler ends that handler (and the connection
+// it held) and is logged; the loop, and every other connection, goes on.
+void run_io(net::io_context& ioc, app::Metrics& metrics) {
+  for (;;) {
+    try {
+      ioc.run();
+      return;
+    } catch (const std::exception& e) {
+      metrics.handler_failures.fetch_add(1, std::memory_order_relaxed);
+      std::cerr << "napconsult: a handler failed (its connection is closed): " << e.what() << '\n';
+    }
+  }
+}
+
 }  // namespace
 
 int serve(std::span<const std::string_view> raw, bool demo) {
@@ -304,6 +361,10 @@ int serve(std::span<const std::string_view> raw, bool demo) {
                         "--queue-bytes",
                         "--queue-messages",
                         "--max-connections",
+                        "--max-connections-per-address",
+                        "--max-connections-per-token",
+                        "--max-buffered-bytes",
+                        "--allowed-origin",
                         "--conn-rate",
                         "--conn-burst",
                         "--msg-rate",
@@ -345,6 +406,14 @@ int serve(std::span<const std::string_view> raw, bool demo) {
     config.synchronous_full = *v == "full";
   }
   if (!apply_limits(*a, config.limits)) return 2;
+  if (auto v = a->get("--allowed-origin")) {
+    if (!parse_origins(*v, config.allowed_origins)) {
+      std::cerr << "napconsult: --allowed-origin wants scheme://host[:port][,...], got '" << *v
+                << "'\n";
+      return 2;
+    }
+  }
+  fit_connections_to_descriptors(config.limits);
   const unsigned threads =
       config.threads != 0 ? config.threads : std::max(1u, std::thread::hardware_concurrency());
   // A closed stdout (a log pipe that went away) must not kill the server mid-commit.
@@ -437,8 +506,10 @@ int serve(std::span<const std::string_view> raw, bool demo) {
 
     std::vector<std::thread> pool;
     pool.reserve(threads - 1);
-    for (unsigned i = 1; i < threads; ++i) pool.emplace_back([&ioc] { ioc.run(); });
-    ioc.run();
+    for (unsigned i = 1; i < threads; ++i) {
+      pool.emplace_back([&ioc, &ctx] { run_io(ioc, ctx.metrics()); });
+    }
+    run_io(ioc, ctx.metrics());
     for (auto& t : pool) t.join();
     // Sessions still open when the drain gave up are held by their rooms and hold them.
     rooms.drop_all();

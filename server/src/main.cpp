@@ -42,6 +42,9 @@ constexpr std::string_view kUsage =
     "  --conn-rate R, --conn-burst N, --msg-rate R, --msg-burst N, --idle-timeout S,\n"
     "  --write-timeout S, --handshake-timeout S, --unload-delay-ms MS,\n"
     "  --max-connections N, --byte-rate R, --byte-burst N, --join-failure-burst N   limits\n"
+    "  --max-connections-per-address N, --max-connections-per-token N,\n"
+    "  --max-buffered-bytes N   budgets (docs/security.md)\n"
+    "  --allowed-origin URL[,URL]   web origins besides the server's own that may use the API\n"
     "Environment: NAPC_LISTEN, NAPC_DB and NAPC_WEB give defaults for --listen, --db, --web.\n";
 
 }  // namespace

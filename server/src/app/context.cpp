@@ -13,7 +13,10 @@ Context::Context(Config config, std::unique_ptr<storage::Database> db)
                  metrics_.committed_updates.fetch_add(batch, std::memory_order_relaxed);
                }),
       conn_limiter_(config_.limits.conn_rate, config_.limits.conn_burst),
-      join_limiter_(config_.limits.join_failure_rate, config_.limits.join_failure_burst) {
+      join_limiter_(config_.limits.join_failure_rate, config_.limits.join_failure_burst),
+      budget_(Budgets{config_.limits.max_connections, config_.limits.max_connections_per_address,
+                      config_.limits.max_connections_per_token,
+                      config_.limits.max_buffered_bytes}) {
   storage_.set_commit_delay(config_.limits.debug_commit_delay);
 }
 

@@ -10,7 +10,9 @@
 #include <mutex>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
+#include "app/connection_budget.hpp"
 #include "app/metrics.hpp"
 #include "app/rate_limiter.hpp"
 #include "storage/storage_thread.hpp"
@@ -24,12 +26,17 @@ struct Limits {
   std::size_t queue_messages = 4096;           // ... past either: merge, then close 1013
   double conn_rate = 20;    // new WebSocket connections per second per address ...
   double conn_burst = 100;  // ... with this burst
+  // Client connections (HTTP and WebSocket) in total; `serve` lowers it below the descriptor
+  // limit, keeping kReservedDescriptors for the database, the listener and the logs.
   std::size_t max_connections = 10000;
-  double join_failure_rate = 1.0 / 6;  // refused joins per second per address ...
-  double join_failure_burst = 5;       // ... after this many in a row: 429
-  double msg_rate = 1000;              // messages per second per connection ...
-  double msg_burst = 5000;             // ... burst; past it: close 1008
-  double byte_rate = 16 << 20;         // bytes per second per connection ...
+  std::size_t max_connections_per_address = 1000;  // a venue's NAT puts a room behind one
+  std::size_t max_connections_per_token = 32;      // WebSocket connections of one participant
+  std::size_t max_buffered_bytes = 256u << 20;     // unfinished WebSocket messages, all connections
+  double join_failure_rate = 1.0 / 6;              // refused joins per second per address ...
+  double join_failure_burst = 5;                   // ... after this many in a row: 429
+  double msg_rate = 1000;                          // messages per second per connection ...
+  double msg_burst = 5000;                         // ... burst; past it: close 1008
+  double byte_rate = 16 << 20;                     // bytes per second per connection ...
   double byte_burst = 64 << 20;
   std::chrono::seconds ws_idle_timeout{60};  // no frame at all (pings count): close
   std::chrono::seconds handshake_timeout{15};
@@ -41,6 +48,10 @@ struct Limits {
   std::chrono::milliseconds debug_commit_delay{0};  // fault injection (tests only)
 };
 
+// Descriptors `serve` keeps out of the connection budget: SQLite's database, WAL and shared
+// memory files, the listener, the io_uring and epoll descriptors, standard streams, a backup.
+inline constexpr std::size_t kReservedDescriptors = 64;
+
 struct Config {
   std::string address = "127.0.0.1";
   unsigned short port = 8080;
@@ -48,6 +59,9 @@ struct Config {
   std::string db_path = "data/napconsult.db";
   bool synchronous_full = false;
   unsigned threads = 0;  // 0: one per core
+  // Origins (scheme://host[:port]) a browser may call the API and open documents from, besides
+  // the server's own (the Host of the request). Empty: the server's own only.
+  std::vector<std::string> allowed_origins;
   Limits limits;
 };
 
@@ -71,6 +85,7 @@ class Context {
   storage::StorageThread& storage() { return storage_; }
   KeyedRateLimiter& connection_limiter() { return conn_limiter_; }
   KeyedRateLimiter& join_failure_limiter() { return join_limiter_; }
+  ConnectionBudget& budget() { return budget_; }
 
   bool draining() const { return draining_.load(); }
   void set_draining() { draining_.store(true); }
@@ -87,6 +102,7 @@ class Context {
   storage::StorageThread storage_;
   KeyedRateLimiter conn_limiter_;
   KeyedRateLimiter join_limiter_;
+  ConnectionBudget budget_;
   std::atomic<bool> draining_{false};
   std::mutex sessions_mutex_;
   std::size_t next_session_id_ = 1;

@@ -53,6 +53,10 @@ void Histogram::render(std::string& out, const char* name, const char* help) con
   out += buf;
 }
 
+void Metrics::render_gauge(std::string& out, const char* name, const char* help, double value) {
+  line(out, name, "gauge", help, value);
+}
+
 void Metrics::note_queue_size(std::int64_t bytes) {
   auto seen = queue_peak_bytes.load(std::memory_order_relaxed);
   while (bytes > seen &&
@@ -103,6 +107,20 @@ std::string Metrics::render() const {
   counter(out, "napc_compactions_total", "Document log compactions.", compactions);
   counter(out, "napc_joins_total", "Participants who joined with an invitation code.", joins);
   counter(out, "napc_join_failures_total", "Refused join attempts.", join_failures);
+  counter(out, "napc_connections_refused_total",
+          "Connections closed at accept: the server was at its connection cap.",
+          connections_refused_total);
+  counter(out, "napc_connections_refused_address_total",
+          "Connections closed at accept: their address was at its connection cap.",
+          connections_refused_address);
+  counter(out, "napc_connections_refused_token_total",
+          "WebSocket upgrades refused: the participant was at its connection cap.",
+          connections_refused_token);
+  counter(out, "napc_buffer_refusals_total",
+          "WebSocket connections closed because unfinished messages were over their budget.",
+          buffer_refusals);
+  counter(out, "napc_handler_failures_total",
+          "Handlers that threw; each closed its own connection.", handler_failures);
   fanout_latency.render(out, "napc_fanout_latency_seconds",
                         "From receiving an update to handing it to every session in the room.");
   commit_latency.render(out, "napc_commit_latency_seconds", "Latency of one SQLite group commit.");

@@ -53,11 +53,19 @@ struct Metrics {
   std::atomic<std::uint64_t> compactions{0};
   std::atomic<std::uint64_t> joins{0};
   std::atomic<std::uint64_t> join_failures{0};
+  // Budgets (app/connection_budget.hpp, docs/security.md).
+  std::atomic<std::uint64_t> connections_refused_total{0};    // at the server's connection cap
+  std::atomic<std::uint64_t> connections_refused_address{0};  // at an address's cap
+  std::atomic<std::uint64_t> connections_refused_token{0};    // at a participant's WebSocket cap
+  std::atomic<std::uint64_t> buffer_refusals{0};   // closed 1013: the unfinished-message budget
+  std::atomic<std::uint64_t> handler_failures{0};  // a handler threw; its connection was closed
   // Histograms.
   Histogram fanout_latency;  // update received → broadcast handed to the sessions
   Histogram commit_latency;  // one SQLite group commit
 
   std::string render() const;
+  // One gauge in the same format, for values kept outside Metrics.
+  static void render_gauge(std::string& out, const char* name, const char* help, double value);
   // Raises queue_peak_bytes to `bytes` if it is larger.
   void note_queue_size(std::int64_t bytes);
 };

@@ -23,6 +23,12 @@ bool TokenBucket::take(double cost, Clock::time_point now) {
   return true;
 }
 
+void TokenBucket::give_back(double cost, Clock::time_point now) {
+  if (rate_ <= 0) return;
+  refill(now);
+  tokens_ = std::min(burst_, tokens_ + cost);
+}
+
 double TokenBucket::wait_seconds(double cost, Clock::time_point now) {
   if (rate_ <= 0) return 0;
   refill(now);
@@ -42,6 +48,13 @@ bool KeyedRateLimiter::take(const std::string& key, Clock::time_point now, doubl
   if (it->second.take(1, now)) return true;
   if (retry_after != nullptr) *retry_after = it->second.wait_seconds(1, now);
   return false;
+}
+
+void KeyedRateLimiter::give_back(const std::string& key, Clock::time_point now) {
+  if (rate_ <= 0) return;
+  std::lock_guard lock(mutex_);
+  const auto it = buckets_.find(key);
+  if (it != buckets_.end()) it->second.give_back(1, now);
 }
 
 bool KeyedRateLimiter::would_allow(const std::string& key, Clock::time_point now,

@@ -20,6 +20,8 @@ class TokenBucket {
 
   // Takes `cost` tokens if available. A rate of 0 disables the limit.
   bool take(double cost, Clock::time_point now);
+  // Returns `cost` tokens taken earlier (never past the burst).
+  void give_back(double cost, Clock::time_point now);
   // Seconds until `cost` tokens will be available (0 when they are).
   double wait_seconds(double cost, Clock::time_point now);
   // True when the bucket is full (nothing to remember about this key).
@@ -41,6 +43,9 @@ class KeyedRateLimiter {
 
   // Takes one token from `key`'s bucket. Returns false (and how long to wait) when empty.
   bool take(const std::string& key, Clock::time_point now, double* retry_after = nullptr);
+  // Returns the token a take() took, when what it guarded turned out not to count (a join that
+  // succeeded takes a token first, so that parallel guesses cannot all pass one check).
+  void give_back(const std::string& key, Clock::time_point now);
   // Whether `key` could take a token now, without taking it.
   bool would_allow(const std::string& key, Clock::time_point now, double* retry_after = nullptr);
 

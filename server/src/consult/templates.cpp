@@ -1,5 +1,6 @@
 #include "consult/templates.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include <agendas/agendas.hpp>
@@ -129,6 +130,7 @@ TemplateOutcome outcome(const agendas::Loaded<agendas::Template>& loaded, std::s
   for (const auto& issue : loaded.issues) {
     out.issues.push_back({issue.file, issue.pointer, issue.message, issue.line, issue.column});
   }
+  out.issue_count = std::max(loaded.issue_count, out.issues.size());
   if (loaded.ok() && out.issues.empty()) out.plan = plan_from(*loaded.value, source);
   return out;
 }

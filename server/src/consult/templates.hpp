@@ -43,7 +43,8 @@ struct TemplateIssue {
 // A validated plan, or every problem found (then `plan` is empty).
 struct TemplateOutcome {
   std::optional<TemplatePlan> plan;
-  std::vector<TemplateIssue> issues;
+  std::vector<TemplateIssue> issues;  // the first agendas::kMaxListedIssues, then a summary line
+  std::size_t issue_count = 0;        // every problem found
 };
 
 // A shipped template by id; "" gives the default NAP outline's sections and no agenda. Throws

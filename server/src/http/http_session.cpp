@@ -22,6 +22,10 @@ using nlohmann::json;
 // Requests are small JSON documents at most; anything larger is refused by the parser.
 constexpr std::size_t kMaxRequestBody = 64 * 1024;
 constexpr std::size_t kMaxRequestHeader = 16 * 1024;
+// The read buffer's cap. A header, or a chunked body's trailer, must be whole in the buffer to be
+// parsed, so this bounds the header block with its trailers (Beast's header limit does not cover
+// trailers, and one trailer field over 64 KiB throws inside the parser). Body bytes pass through.
+constexpr std::size_t kMaxHeaderBlock = 32 * 1024;
 constexpr auto kRequestTimeout = std::chrono::seconds(30);
 constexpr auto kReadyTimeout = std::chrono::seconds(2);
 constexpr std::size_t kReadyBacklog = 10000;
@@ -113,6 +117,13 @@ bool valid_id(std::string_view s) {
   return s != "." && s != "..";
 }
 
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
 std::optional<std::string> bearer_token(const Request& req) {
   const auto it = req.find(bhttp::field::authorization);
   if (it == req.end()) return std::nullopt;
@@ -137,12 +148,14 @@ std::string text_field(const json& body, const char* key) {
 // One HTTP connection: read a request, answer it, repeat while keep-alive holds.
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket&& socket, app::Context& ctx, const DocumentUpgrade& upgrade)
-      : stream_(std::move(socket)), ctx_(ctx), upgrade_(upgrade) {
+  Session(tcp::socket&& socket, app::Context& ctx, const DocumentUpgrade& upgrade,
+          std::string address, app::Slot slot)
+      : stream_(std::move(socket)),
+        ctx_(ctx),
+        upgrade_(upgrade),
+        address_(std::move(address)),
+        slot_(std::move(slot)) {
     ctx_.metrics().http_connections.fetch_add(1, std::memory_order_relaxed);
-    beast::error_code ec;
-    const auto remote = stream_.socket().remote_endpoint(ec);
-    if (!ec) address_ = remote.address().to_string();
   }
   ~Session() { ctx_.metrics().http_connections.fetch_sub(1, std::memory_order_relaxed); }
 
@@ -167,6 +180,14 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void on_header(beast::error_code ec) {
     if (ec) return on_read(ec);
+    try {
+      route_body();
+    } catch (const std::exception& e) {
+      fail("reading a request", e);
+    }
+  }
+
+  void route_body() {
     const auto& req = parser_->get();
     const std::string_view target(req.target().data(), req.target().size());
     const auto limit = takes_template(req.method(), target.substr(0, target.find('?')))
@@ -189,22 +210,73 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void on_read(beast::error_code ec) {
-    if (ec == bhttp::error::end_of_stream) return do_close();
+    if (ec == bhttp::error::end_of_stream || ec == bhttp::error::partial_message) {
+      return do_close();  // the client went away, mid-request or between requests
+    }
     if (ec) {
-      if (ec == bhttp::error::body_limit || ec == bhttp::error::header_limit) {
-        // The client may still be sending the body: read and drop it after answering, so that
-        // closing with unread data (a TCP reset) does not destroy the answer in flight.
-        linger_ = true;
-        Request req;
-        req.version(11);
-        req.keep_alive(false);
+      if (ec.category() != bhttp::make_error_code(bhttp::error::body_limit).category() &&
+          ec != bhttp::error::buffer_overflow) {
+        return do_close();  // a socket error or the request timeout
+      }
+      // A request we refuse to read further. The client may still be sending: read and drop
+      // what it sends after answering, so that closing with unread data (a TCP reset) does not
+      // destroy the answer in flight.
+      linger_ = true;
+      head_ = false;
+      Request req;
+      req.version(11);
+      req.keep_alive(false);
+      if (ec == bhttp::error::body_limit) {
         return write(error_response(req, bhttp::status::payload_too_large, "payload_too_large"));
       }
-      return do_close();
+      if (ec == bhttp::error::header_limit || ec == bhttp::error::buffer_overflow) {
+        return write(error_response(req, bhttp::status::request_header_fields_too_large,
+                                    "header_too_large",
+                                    "the request's header (with any trailer) is too large"));
+      }
+      return write(error_response(req, bhttp::status::bad_request, "bad_request",
+                                  "malformed HTTP request: " + ec.message()));
     }
     ctx_.metrics().http_requests.fetch_add(1, std::memory_order_relaxed);
     req_ = parser_->release();
-    handle();
+    head_ = req_.method() == bhttp::verb::head;
+    try {
+      handle();
+    } catch (const std::exception& e) {
+      fail("handling a request", e);
+    }
+  }
+
+  // A handler threw: this connection is closed and nothing else is touched. The request is not
+  // logged (its target may carry a token).
+  void fail(const char* what, const std::exception& e) {
+    ctx_.metrics().handler_failures.fetch_add(1, std::memory_order_relaxed);
+    std::cerr << "napconsult: closing a connection after an error " << what << ": " << e.what()
+              << '\n';
+    beast::error_code ignored;
+    stream_.socket().close(ignored);
+  }
+
+  // Browsers send Origin with every WebSocket upgrade and every cross-origin request. A page of
+  // another site may open our documents or post to the API only if the operator allowed its
+  // origin (--allowed-origin); requests without Origin (not from a browser) pass.
+  bool origin_allowed() const {
+    const auto it = req_.find(bhttp::field::origin);
+    if (it == req_.end()) return true;
+    const std::string_view origin(it->value().data(), it->value().size());
+    const auto host_it = req_.find(bhttp::field::host);
+    if (host_it != req_.end()) {
+      const std::string_view host(host_it->value().data(), host_it->value().size());
+      for (const std::string_view scheme : {"http://", "https://"}) {
+        if (origin.size() == scheme.size() + host.size() &&
+            iequals(origin.substr(0, scheme.size()), scheme) &&
+            iequals(origin.substr(scheme.size()), host)) {
+          return true;
+        }
+      }
+    }
+    return std::any_of(ctx_.config().allowed_origins.begin(), ctx_.config().allowed_origins.end(),
+                       [&](const std::string& allowed) { return iequals(allowed, origin); });
   }
 
   void handle() {
@@ -216,6 +288,10 @@ class Session : public std::enable_shared_from_this<Session> {
     const auto method = req_.method();
     const bool get = method == bhttp::verb::get || method == bhttp::verb::head;
 
+    if ((path.starts_with("/ws/") || (!get && path.starts_with("/api/"))) && !origin_allowed()) {
+      return write(error_response(req_, bhttp::status::forbidden, "origin_not_allowed",
+                                  "requests from this web page's origin are not allowed"));
+    }
     if (path.starts_with("/ws/doc/")) {
       if (!beast::websocket::is_upgrade(req_)) {
         return write(error_response(req_, bhttp::status::upgrade_required, "upgrade_required",
@@ -243,9 +319,15 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     if (path == "/readyz") return handle_ready();
     if (path == "/metrics") {
+      auto text = ctx_.metrics().render();
+      app::Metrics::render_gauge(text, "napc_connections",
+                                 "Open client connections, HTTP and WebSocket.",
+                                 static_cast<double>(ctx_.budget().connections()));
+      app::Metrics::render_gauge(text, "napc_buffered_message_bytes",
+                                 "Bytes held for unfinished WebSocket messages.",
+                                 static_cast<double>(ctx_.budget().buffered_bytes()));
       return write(make_response(req_.version(), req_.keep_alive(), bhttp::status::ok,
-                                 "text/plain; version=0.0.4; charset=utf-8",
-                                 ctx_.metrics().render()));
+                                 "text/plain; version=0.0.4; charset=utf-8", std::move(text)));
     }
     if (auto file = read_static_file(ctx_.config().web_root, path)) {
       auto res = make_response(req_.version(), req_.keep_alive(), bhttp::status::ok,
@@ -255,7 +337,6 @@ class Session : public std::enable_shared_from_this<Session> {
                 "default-src 'self'; connect-src 'self'; img-src 'self' data:; "
                 "object-src 'none'; base-uri 'none'; frame-ancestors 'none'");
       }
-      if (method == bhttp::verb::head) res.body().clear();
       return write(std::move(res));
     }
     return write(error_response(req_, bhttp::status::not_found, "not_found"));
@@ -289,20 +370,28 @@ class Session : public std::enable_shared_from_this<Session> {
                         return self->write(error_response(
                             self->req_, bhttp::status::internal_server_error, "internal_error"));
                       }
-                      done(std::move(*result));
+                      try {
+                        done(std::move(*result));
+                      } catch (const std::exception& e) {
+                        self->fail("answering a request", e);
+                      }
                     });
         });
   }
 
   void handle_join() {
+    // Every attempt takes a token before it is evaluated, and one that turns out not to be a
+    // wrong guess gives it back: guesses sent in parallel cannot all pass the check before the
+    // first failure is counted.
     double retry_after = 0;
-    const auto now = app::Clock::now();
-    if (!ctx_.join_failure_limiter().would_allow(address_, now, &retry_after)) {
+    auto& limiter = ctx_.join_failure_limiter();
+    if (!limiter.take(address_, app::Clock::now(), &retry_after)) {
       ctx_.metrics().rate_limited.fetch_add(1, std::memory_order_relaxed);
       return write(too_many(req_, retry_after, "too_many_attempts"));
     }
     const auto body = json::parse(req_.body(), nullptr, false);
     if (body.is_discarded() || !body.is_object()) {
+      limiter.give_back(address_, app::Clock::now());
       return write(error_response(req_, bhttp::status::bad_request, "invalid_json",
                                   "the body must be a JSON object"));
     }
@@ -317,6 +406,7 @@ class Session : public std::enable_shared_from_this<Session> {
         },
         [this](std::variant<consult::Joined, consult::JoinFailure> outcome) {
           if (const auto* joined = std::get_if<consult::Joined>(&outcome)) {
+            ctx_.join_failure_limiter().give_back(address_, app::Clock::now());
             ctx_.metrics().joins.fetch_add(1, std::memory_order_relaxed);
             return write(json_response(req_, bhttp::status::created,
                                        {{"participant_id", joined->participant_id},
@@ -328,11 +418,11 @@ class Session : public std::enable_shared_from_this<Session> {
           const auto& failure = std::get<consult::JoinFailure>(outcome);
           ctx_.metrics().join_failures.fetch_add(1, std::memory_order_relaxed);
           if (failure.error == consult::JoinError::invalid_request) {
+            ctx_.join_failure_limiter().give_back(address_, app::Clock::now());
             return write(error_response(req_, bhttp::status::bad_request,
                                         consult::to_string(failure.error), failure.message));
           }
-          // Every refused code counts against the address: guessing codes gets slow quickly.
-          ctx_.join_failure_limiter().take(address_, app::Clock::now());
+          // Every refused code keeps its token: guessing codes gets slow quickly.
           write(error_response(req_, bhttp::status::forbidden, consult::to_string(failure.error),
                                failure.message));
         });
@@ -396,12 +486,16 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   // 422 with every problem the agenda library found, as `napconsult agendas validate` would.
-  void invalid_template(const std::vector<consult::TemplateIssue>& issues) {
+  // The first agendas::kMaxListedIssues problems are listed, then a line saying how many more
+  // there are; `issue_count` counts them all.
+  void invalid_template(const consult::TemplateOutcome& outcome) {
+    const auto count = outcome.issue_count;
     write(json_response(req_, bhttp::status::unprocessable_entity,
                         {{"error", "invalid_template"},
-                         {"message", "the template has " + std::to_string(issues.size()) +
-                                         (issues.size() == 1 ? " problem" : " problems")},
-                         {"issues", consult::issues_json(issues)}}));
+                         {"message", "the template has " + std::to_string(count) +
+                                         (count == 1 ? " problem" : " problems")},
+                         {"issue_count", count},
+                         {"issues", consult::issues_json(outcome.issues)}}));
   }
 
   // PUT /api/consultations/<id>/agenda: the facilitator replaces the agenda with their own
@@ -435,7 +529,7 @@ class Session : public std::enable_shared_from_this<Session> {
                                         "agenda"));
           }
           auto outcome = consult::plan_from_text(req_.body(), "upload", "upload");
-          if (!outcome.plan) return invalid_template(outcome.issues);
+          if (!outcome.plan) return invalid_template(outcome);
           struct Replaced {
             bool conflict = false;
             json body;
@@ -483,7 +577,7 @@ class Session : public std::enable_shared_from_this<Session> {
                                         "only facilitators may validate templates"));
           }
           const auto outcome = consult::plan_from_text(req_.body(), "upload", "upload");
-          if (!outcome.plan) return invalid_template(outcome.issues);
+          if (!outcome.plan) return invalid_template(outcome);
           json sections = json::array();
           for (const auto& s : outcome.plan->sections) sections.push_back(s.key);
           write(json_response(req_, bhttp::status::ok,
@@ -519,11 +613,6 @@ class Session : public std::enable_shared_from_this<Session> {
       auto res = too_many(req_, retry_after, "too_many_connections");
       res.keep_alive(false);
       return write(std::move(res));
-    }
-    if (static_cast<std::size_t>(ctx_.metrics().ws_connections.load(std::memory_order_relaxed)) >=
-        ctx_.limits().max_connections) {
-      return reject(bhttp::status::service_unavailable, "too_many_connections",
-                    "the server is at its connection limit");
     }
     const auto slash = rest.find('/');
     if (slash == std::string_view::npos) {
@@ -581,7 +670,17 @@ class Session : public std::enable_shared_from_this<Session> {
             return reject(bhttp::status::service_unavailable, "shutting_down",
                           "the server is stopping");
           }
+          out.access.token_slot =
+              ctx_.budget().admit_websocket(std::to_string(out.access.who.participant_id));
+          if (!out.access.token_slot) {
+            ctx_.metrics().connections_refused_token.fetch_add(1, std::memory_order_relaxed);
+            ctx_.metrics().ws_rejected.fetch_add(1, std::memory_order_relaxed);
+            auto res = too_many(req_, 5, "too_many_connections_for_token");
+            res.keep_alive(false);
+            return write(std::move(res));
+          }
           out.access.client_address = address_;
+          out.access.connection_slot = std::move(slot_);
           stream_.expires_never();
           upgrade_(std::move(stream_), std::move(req_), std::move(out.access));
         });
@@ -621,6 +720,8 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void write(Response res) {
+    // A HEAD answer says how long the body would be and sends none.
+    if (head_) res.body().clear();
     auto sp = std::make_shared<Response>(std::move(res));
     bhttp::async_write(stream_, *sp,
                        [self = shared_from_this(), sp](beast::error_code ec, std::size_t) {
@@ -648,12 +749,14 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   beast::tcp_stream stream_;
-  beast::flat_buffer buffer_;
+  beast::flat_buffer buffer_{kMaxHeaderBlock};
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   Request req_;
   app::Context& ctx_;
   const DocumentUpgrade& upgrade_;
   std::string address_;
+  app::Slot slot_;     // this connection in the server's budgets (moves on at an upgrade)
+  bool head_ = false;  // the request being answered is a HEAD
   bool linger_ = false;
   std::size_t drained_ = 0;
   std::unique_ptr<std::array<char, 16384>> drain_buffer_;
@@ -680,9 +783,7 @@ class HttpServer::Listener : public std::enable_shared_from_this<Listener> {
         net::make_strand(ioc_), [self = shared_from_this()](beast::error_code ec, tcp::socket s) {
           if (ec == net::error::operation_aborted || !self->acceptor_.is_open()) return;
           if (!ec) {
-            beast::error_code ignored;
-            s.set_option(tcp::no_delay(true), ignored);
-            std::make_shared<Session>(std::move(s), self->ctx_, self->upgrade_)->run();
+            self->admit(std::move(s));
           } else if (ec == net::error::no_descriptors || ec == net::error::no_buffer_space) {
             // Out of file descriptors: back off briefly instead of spinning.
             auto timer = std::make_shared<net::steady_timer>(self->acceptor_.get_executor(),
@@ -691,6 +792,33 @@ class HttpServer::Listener : public std::enable_shared_from_this<Listener> {
           }
           self->accept();
         });
+  }
+
+  // A connection the budgets have no room for is closed at once: holding it would cost a
+  // descriptor and memory, and answering would cost more than the attacker pays.
+  void admit(tcp::socket socket) {
+    beast::error_code ec;
+    const auto remote = socket.remote_endpoint(ec);
+    if (ec) return;  // already gone
+    auto address = remote.address().to_string();
+    app::ConnectionBudget::Refusal why{};
+    auto slot = ctx_.budget().admit_connection(address, &why);
+    if (!slot) {
+      auto& m = ctx_.metrics();
+      (why == app::ConnectionBudget::Refusal::address ? m.connections_refused_address
+                                                      : m.connections_refused_total)
+          .fetch_add(1, std::memory_order_relaxed);
+      socket.close(ec);
+      return;
+    }
+    socket.set_option(tcp::no_delay(true), ec);
+    try {
+      std::make_shared<Session>(std::move(socket), ctx_, upgrade_, std::move(address),
+                                std::move(slot))
+          ->run();
+    } catch (const std::exception& e) {
+      std::cerr << "napconsult: cannot start a connection: " << e.what() << '\n';
+    }
   }
 
   void close() {

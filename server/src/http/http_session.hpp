@@ -23,7 +23,8 @@ namespace napc::http {
 
 using Request = boost::beast::http::request<boost::beast::http::string_body>;
 
-// Everything the document session needs, decided before the upgrade.
+// Everything the document session needs, decided before the upgrade. Move-only: it carries the
+// connection's slots in the server's budgets, released when the document session ends.
 struct DocumentAccess {
   consult::Principal who;
   std::string document;  // "<consultation id>/<section key>", the room name
@@ -31,6 +32,8 @@ struct DocumentAccess {
   std::string section_key;
   bool can_write = false;
   std::string client_address;
+  app::Slot connection_slot;  // this TCP connection, counted for its address and in total
+  app::Slot token_slot;       // one of the participant's WebSocket connections
 };
 
 // Takes over an authorised connection and performs the WebSocket upgrade with `req`.

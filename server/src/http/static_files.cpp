@@ -1,5 +1,6 @@
 #include "http/static_files.hpp"
 
+#include <algorithm>
 #include <array>
 #include <fstream>
 #include <sstream>
@@ -52,6 +53,16 @@ std::optional<StaticFile> read_static_file(const std::filesystem::path& root,
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) path /= "index.html";
   if (!std::filesystem::is_regular_file(path, ec)) return std::nullopt;
+  // The file must really be inside the root: a symbolic link out of it (to /etc, say) is not
+  // followed, whatever it points at.
+  const auto real_root = std::filesystem::canonical(root, ec);
+  if (ec) return std::nullopt;
+  const auto real = std::filesystem::canonical(path, ec);
+  if (ec) return std::nullopt;
+  const auto [root_end, file_end] =
+      std::mismatch(real_root.begin(), real_root.end(), real.begin(), real.end());
+  if (root_end != real_root.end() || file_end == real.end()) return std::nullopt;
+  path = real;
   std::ifstream in(path, std::ios::binary);
   if (!in) return std::nullopt;
   std::ostringstream body;

@@ -95,6 +95,8 @@ class Reader {
   std::span<const std::uint8_t> control_payload() const { return {control_.data(), control_size_}; }
   // Heap memory held for a message in progress.
   std::size_t buffered_bytes() const { return message_.capacity(); }
+  // Frees that memory; the reader must not be used after it.
+  void release_buffers() { message_ = std::vector<std::uint8_t>(); }
 
  private:
   Event fail(std::uint16_t code, std::string reason);

@@ -178,7 +178,9 @@ void Room::on_message(const std::shared_ptr<WsSession>& session, const SharedFra
     if (e.code() == crdt::ErrorCode::unknown_message_type) {
       return session->close(wsproto::CloseCode::unknown_data, "unknown message type");
     }
-    return session->close(wsproto::CloseCode::protocol_error, "malformed message");
+    // The WebSocket frame was sound; what it carries is not a y-sync message (RFC 6455 §7.4.1:
+    // 1007, data inconsistent with the type of the message).
+    return session->close(wsproto::CloseCode::bad_payload, "malformed message");
   }
   switch (msg.type) {
     case crdt::sync::MessageType::sync:

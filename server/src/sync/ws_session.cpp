@@ -220,7 +220,11 @@ void WsSession::pump() {
     } else {
       beast::error_code ec;
       const auto n = socket_.read_some(net::buffer(buffer.data(), buffer.size()), ec);
-      if (ec == net::error::would_block) return wait_readable();
+      if (ec == net::error::would_block) {
+        // Waiting for the rest of a message: what it holds meanwhile is within the budget.
+        if (!hold_input_within_budget()) return;
+        return wait_readable();
+      }
       if (ec) return finish();  // end of stream or reset
       last_read_ = app::Clock::now();
       ping_sent_ = false;
@@ -246,11 +250,17 @@ bool WsSession::handle(wsproto::Event& ev) {
   auto& metrics = ctx_.metrics();
   switch (ev.kind) {
     case Event::Kind::none:
-    case Event::Kind::pong:
       return true;
+    case Event::Kind::pong:
     case Event::Kind::ping: {
+      // Control frames count against the same rate limits as messages: answering a flood of
+      // pings costs the server as much as reading messages does.
       const auto payload = reader_.control_payload();
-      enqueue(std::make_shared<const crdt::Bytes>(payload.begin(), payload.end()), FrameKind::pong);
+      if (!within_rate(payload.size())) return false;
+      if (ev.kind == Event::Kind::ping) {
+        enqueue(std::make_shared<const crdt::Bytes>(payload.begin(), payload.end()),
+                FrameKind::pong);
+      }
       return true;
     }
     case Event::Kind::close:
@@ -282,14 +292,34 @@ bool WsSession::handle(wsproto::Event& ev) {
     return false;
   }
   const auto now = app::Clock::now();
-  if (!msg_bucket_.take(1, now) || !byte_bucket_.take(static_cast<double>(n), now)) {
-    metrics.rate_limited.fetch_add(1, std::memory_order_relaxed);
-    start_close(CloseCode::policy_error, "rate limit exceeded");
-    return false;
-  }
+  if (!within_rate(n, now)) return false;
   room_busy_ = true;
   room_->deliver(shared_from_this(), std::make_shared<const crdt::Bytes>(std::move(message)), now);
   return false;
+}
+
+bool WsSession::within_rate(std::size_t bytes, app::Clock::time_point now) {
+  if (msg_bucket_.take(1, now) && byte_bucket_.take(static_cast<double>(bytes), now)) return true;
+  ctx_.metrics().rate_limited.fetch_add(1, std::memory_order_relaxed);
+  start_close(CloseCode::policy_error, "rate limit exceeded");
+  return false;
+}
+
+bool WsSession::hold_input_within_budget() {
+  // What this connection holds between reads: an unfinished message and unparsed bytes.
+  const auto holding = reader_.buffered_bytes() + input_.capacity();
+  if (holding <= buffer_reserved_) {
+    ctx_.budget().release_buffer(buffer_reserved_ - holding);
+    buffer_reserved_ = holding;
+    return true;
+  }
+  if (!ctx_.budget().reserve_buffer(holding - buffer_reserved_)) {
+    ctx_.metrics().buffer_refusals.fetch_add(1, std::memory_order_relaxed);
+    start_close(CloseCode::try_again_later, "server busy: too many unfinished messages");
+    return false;
+  }
+  buffer_reserved_ = holding;
+  return true;
 }
 
 bool WsSession::over_cap() const {
@@ -574,6 +604,9 @@ void WsSession::finish() {
   beast::error_code ignored;
   socket_.close(ignored);
   input_ = crdt::Bytes();
+  reader_.release_buffers();
+  ctx_.budget().release_buffer(buffer_reserved_);
+  buffer_reserved_ = 0;
   rooms_.release(*room_);
   room_->leave(shared_from_this());
   // The room holds us until it runs that leave; we need not hold it: no reference cycle is left

@@ -102,6 +102,11 @@ class WsSession : public std::enable_shared_from_this<WsSession>, public app::Cl
   void queue_frame(Outgoing frame);
   bool write_now(const Outgoing& frame);
   bool over_cap() const;
+  // Takes a token for a message or control frame of `bytes`; closes with 1008 when out of them.
+  bool within_rate(std::size_t bytes, app::Clock::time_point now = app::Clock::now());
+  // Accounts what the connection holds for an unfinished message in the server's budget;
+  // closes with 1013 when the budget has no room for it.
+  bool hold_input_within_budget();
   void merge_queued_updates();
   void coalesce_front();
   void do_write();
@@ -130,6 +135,7 @@ class WsSession : public std::enable_shared_from_this<WsSession>, public app::Cl
   wsproto::Reader reader_;
   crdt::Bytes input_;  // read but not yet parsed (after a message the room has not taken yet)
   std::size_t input_pos_ = 0;
+  std::size_t buffer_reserved_ = 0;  // of the budget's unfinished-message bytes
 
   // Outbound frames; queue_[head_] is the oldest. While writing_, the first in_flight_ frames
   // are referenced by the write, and the first of them may be partly sent (front_sent_ bytes,
