@@ -235,7 +235,9 @@ const peerReady = (line) => {
 // hundreds of clients, so the benchmark lifts them (the per-connection limits stay as shipped
 // except the message rate, which the ramp exceeds on purpose).
 const NAPC_FLAGS = ['--threads', '1', '--conn-rate', '1000000', '--conn-burst', '1000000',
-  '--msg-rate', '1000000', '--msg-burst', '1000000', '--max-connections', '100000'];
+  '--msg-rate', '1000000', '--msg-burst', '1000000', '--max-connections', '100000',
+  // One token and one address stand for every simulated participant: lift their budgets.
+  '--max-connections-per-token', '100000', '--max-connections-per-address', '100000'];
 
 const servers = {
   'y-websocket': {

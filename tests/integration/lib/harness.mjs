@@ -226,3 +226,132 @@ export function docText(doc) {
 }
 
 export { Y, WebSocket };
+
+// ---- Raw HTTP and process memory (the hardening tests, issue #10) ----
+// Import declarations are hoisted: these are in force for the whole module.
+import http from 'node:http';
+import net from 'node:net';
+import { readFileSync } from 'node:fs';
+
+// One HTTP request with node:http, which (unlike fetch) can pick the local source address and
+// send any header (Origin); `agent` bounds how many connections a burst of requests opens.
+// Resolves with {status, headers, text, json, ms}; rejects on a socket error or after `timeout`.
+export function httpRequest(server, pathAndQuery, {
+  method = 'GET', body, token, headers = {}, localAddress, agent, timeout = 10000,
+} = {}) {
+  const h = { ...headers };
+  const payload = body === undefined ? undefined : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
+  if (payload) {
+    h['content-type'] ??= 'application/json';
+    h['content-length'] = payload.length;
+  }
+  if (token) h.authorization = `Bearer ${token}`;
+  const t0 = performance.now();
+  return new Promise((resolve, reject) => {
+    const req = http.request({
+      host: '127.0.0.1', port: server.port, path: pathAndQuery, method, headers: h, localAddress, agent: agent ?? false,
+    }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString();
+        let json;
+        try { json = JSON.parse(text); } catch { json = undefined; }
+        resolve({ status: res.statusCode, headers: res.headers, text, json, ms: performance.now() - t0 });
+      });
+      res.on('error', reject);
+    });
+    req.setTimeout(timeout, () => req.destroy(new Error(`${method} ${pathAndQuery}: no answer within ${timeout} ms`)));
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+// Writes `data` (a string or bytes, or an array of them written in turn) on a fresh TCP
+// connection and collects what the server sends until it closes the connection, `until(bytes)`
+// holds, or `timeout` passes. Resolves with {data, closed, error}.
+export function rawHttp(server, data, { localAddress, timeout = 5000, until } = {}) {
+  return new Promise((resolve) => {
+    const sock = net.connect({ host: '127.0.0.1', port: server.port, localAddress });
+    const chunks = [];
+    let error = null;
+    let done = false;
+    const finish = (closed) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      sock.destroy();
+      resolve({ data: Buffer.concat(chunks), closed, error });
+    };
+    const timer = setTimeout(() => finish(false), timeout);
+    sock.on('connect', () => {
+      for (const d of Array.isArray(data) ? data : [data]) sock.write(d);
+    });
+    sock.on('data', (c) => {
+      chunks.push(c);
+      if (until?.(Buffer.concat(chunks))) finish(false);
+    });
+    sock.on('error', (e) => { error = e; });
+    sock.on('close', () => finish(true));
+  });
+}
+
+// Splits a byte stream into HTTP/1.1 responses. `noBody[i]` says response i answers a HEAD
+// (a Content-Length but no body). Stops at the first incomplete response; `rest` is what is left.
+export function parseHttpResponses(buf, { noBody = [] } = {}) {
+  const responses = [];
+  let pos = 0;
+  for (;;) {
+    const end = buf.indexOf('\r\n\r\n', pos);
+    if (end < 0) break;
+    const head = buf.subarray(pos, end).toString('latin1');
+    const [statusLine, ...lines] = head.split('\r\n');
+    const m = statusLine.match(/^HTTP\/(\d\.\d) (\d{3})/);
+    if (!m) break;
+    const headers = {};
+    for (const line of lines) {
+      const colon = line.indexOf(':');
+      if (colon > 0) headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+    }
+    const length = noBody[responses.length] ? 0 : Number(headers['content-length'] ?? 0);
+    if (end + 4 + length > buf.length) break;
+    const body = buf.subarray(end + 4, end + 4 + length).toString();
+    let json;
+    try { json = JSON.parse(body); } catch { json = undefined; }
+    responses.push({ version: m[1], status: Number(m[2]), statusLine, headers, body, json });
+    pos = end + 4 + length;
+  }
+  return { responses, rest: buf.subarray(pos) };
+}
+
+// The resident set size of a process, in bytes (VmRSS from /proc/<pid>/status); NaN once it is gone.
+export function rssBytes(pid) {
+  try {
+    const m = readFileSync(`/proc/${pid}/status`, 'utf8').match(/^VmRSS:\s+(\d+) kB/m);
+    return m ? Number(m[1]) * 1024 : NaN;
+  } catch {
+    return NaN;
+  }
+}
+
+// Samples a server's RSS every `interval` ms until stop(); `peak` is the largest sample.
+export function rssSampler(server, interval = 250) {
+  const s = { baseline: rssBytes(server.child.pid), peak: 0, samples: 0 };
+  s.peak = s.baseline;
+  const timer = setInterval(() => {
+    const v = rssBytes(server.child.pid);
+    if (Number.isFinite(v)) {
+      s.peak = Math.max(s.peak, v);
+      s.samples += 1;
+    }
+  }, interval);
+  s.stop = () => {
+    clearInterval(timer);
+    const v = rssBytes(server.child.pid);
+    if (Number.isFinite(v)) s.peak = Math.max(s.peak, v);
+    return s;
+  };
+  return s;
+}
+
+export const MiB = 1 << 20;
