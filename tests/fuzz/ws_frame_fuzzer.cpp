@@ -1,4 +1,4 @@
-// libFuzzer target: hostile bytes on a WebSocket connection, as server/src/net/ws_protocol reads
+// libFuzzer target: hostile bytes on a WebSocket connection, as server/net/src/ws_protocol reads
 // them. Nothing may crash or allocate past the message limit, and the events must not depend on
 // how the bytes were split into reads (the first input byte picks the split).
 #include <cstddef>

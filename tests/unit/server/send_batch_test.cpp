@@ -1,4 +1,4 @@
-// Batched sends (server/src/net/send_batch): every entry reaches its own socket, whole, and a full
+// Batched sends (server/net/src/send_batch): every entry reaches its own socket, whole, and a full
 // socket reports -EAGAIN or the bytes it took, through io_uring where this machine allows it and
 // through send() otherwise; both paths give the same results.
 #include "net/send_batch.hpp"

@@ -1,4 +1,4 @@
-// RFC 6455 framing (server/src/net/ws_protocol): frames as a client sends them, whole, split at
+// RFC 6455 framing (server/net/src/ws_protocol): frames as a client sends them, whole, split at
 // every byte and back to back; and every violation the RFC names, with the close code the
 // server answers it with. The integration suites drive the same code with the `ws` client.
 #include "net/ws_protocol.hpp"

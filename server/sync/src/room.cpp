@@ -1,4 +1,4 @@
-#include "sync/room.hpp"
+#include "room.hpp"
 
 #include <algorithm>
 #include <iostream>

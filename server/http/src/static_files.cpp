@@ -1,4 +1,4 @@
-#include "http/static_files.hpp"
+#include "static_files.hpp"
 
 #include <algorithm>
 #include <array>

@@ -18,23 +18,12 @@
 #include "app/context.hpp"
 #include "consult/identity.hpp"
 #include "net/net.hpp"
+#include "sync/access.hpp"
 
 namespace napc::http {
 
-using Request = boost::beast::http::request<boost::beast::http::string_body>;
-
-// Everything the document session needs, decided before the upgrade. Move-only: it carries the
-// connection's slots in the server's budgets, released when the document session ends.
-struct DocumentAccess {
-  consult::Principal who;
-  std::string document;  // "<consultation id>/<section key>", the room name
-  std::string consultation_id;
-  std::string section_key;
-  bool can_write = false;
-  std::string client_address;
-  app::Slot connection_slot;  // this TCP connection, counted for its address and in total
-  app::Slot token_slot;       // one of the participant's WebSocket connections
-};
+using Request = HttpRequest;
+using sync::DocumentAccess;
 
 // Takes over an authorised connection and performs the WebSocket upgrade with `req`.
 using DocumentUpgrade =

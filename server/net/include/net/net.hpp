@@ -8,3 +8,8 @@ namespace beast = boost::beast;
 namespace http = boost::beast::http;
 namespace websocket = boost::beast::websocket;
 using tcp = boost::asio::ip::tcp;
+
+namespace napc {
+// A request as the HTTP layer reads it and the WebSocket upgrade takes it.
+using HttpRequest = boost::beast::http::request<boost::beast::http::string_body>;
+}  // namespace napc

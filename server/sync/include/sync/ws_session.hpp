@@ -36,9 +36,9 @@
 
 #include "app/context.hpp"
 #include "app/rate_limiter.hpp"
-#include "http/http_session.hpp"
 #include "net/net.hpp"
 #include "net/ws_protocol.hpp"
+#include "sync/access.hpp"
 
 namespace napc::sync {
 
@@ -61,11 +61,11 @@ using RoomStrand = net::strand<net::io_context::executor_type>;
 class WsSession : public std::enable_shared_from_this<WsSession>, public app::Closable {
  public:
   // Acquires the room (which starts loading it).
-  WsSession(app::Context& ctx, RoomRegistry& rooms, http::DocumentAccess access);
+  WsSession(app::Context& ctx, RoomRegistry& rooms, DocumentAccess access);
   ~WsSession() override;
 
   // Performs the upgrade with the already-authorised request, then joins the room.
-  void run(beast::tcp_stream&& stream, http::Request req);
+  void run(beast::tcp_stream&& stream, HttpRequest req);
 
   // Queues a message for this client.
   void send(SharedFrame frame, FrameKind kind);
@@ -78,7 +78,7 @@ class WsSession : public std::enable_shared_from_this<WsSession>, public app::Cl
   // app::Closable: the server is stopping (1012 "service restart").
   void shutdown_close() override;
 
-  const http::DocumentAccess& access() const { return access_; }
+  const DocumentAccess& access() const { return access_; }
 
   // For Room::broadcast, which sends one frame to many sessions in one batch (net/send_batch):
   // whether a frame sent now would be written at once (nothing queued or in flight), the socket
@@ -126,7 +126,7 @@ class WsSession : public std::enable_shared_from_this<WsSession>, public app::Cl
 
   app::Context& ctx_;
   RoomRegistry& rooms_;
-  http::DocumentAccess access_;
+  DocumentAccess access_;
   std::shared_ptr<Room> room_;
   RoomStrand strand_;  // the room's: every handler of this session runs on it
   tcp::socket socket_;

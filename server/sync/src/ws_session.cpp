@@ -12,7 +12,7 @@
 #include <crdt/sync.hpp>
 #include <crdt/updates.hpp>
 
-#include "sync/room.hpp"
+#include "room.hpp"
 #include "sync/room_registry.hpp"
 
 namespace napc::sync {
@@ -105,7 +105,7 @@ SharedFrame merge_frames(std::span<const SharedFrame> frames, FrameKind kind) {
 
 }  // namespace
 
-WsSession::WsSession(app::Context& ctx, RoomRegistry& rooms, http::DocumentAccess access)
+WsSession::WsSession(app::Context& ctx, RoomRegistry& rooms, DocumentAccess access)
     : ctx_(ctx),
       rooms_(rooms),
       access_(std::move(access)),
@@ -121,7 +121,7 @@ WsSession::WsSession(app::Context& ctx, RoomRegistry& rooms, http::DocumentAcces
 // session goes through finish(), which releases the room.
 WsSession::~WsSession() = default;
 
-void WsSession::run(beast::tcp_stream&& stream, http::Request req) {
+void WsSession::run(beast::tcp_stream&& stream, HttpRequest req) {
   // Beast performs the handshake (request checks, Sec-WebSocket-Accept, the 101 response);
   // then the socket is ours and the Beast stream, with its buffers, is gone.
   auto ws = std::make_shared<websocket::stream<beast::tcp_stream>>(std::move(stream));
@@ -132,7 +132,7 @@ void WsSession::run(beast::tcp_stream&& stream, http::Request req) {
   ws->set_option(timeouts);
   ws->set_option(websocket::stream_base::decorator(
       [](websocket::response_type& res) { res.set(beast::http::field::server, "napconsult"); }));
-  auto request = std::make_shared<http::Request>(std::move(req));
+  auto request = std::make_shared<HttpRequest>(std::move(req));
   ws->async_accept(*request, net::bind_executor(strand_, [self = shared_from_this(), ws,
                                                           request](beast::error_code ec) {
     self->on_accept(

@@ -1,6 +1,6 @@
 #include "sync/room_registry.hpp"
 
-#include "sync/room.hpp"
+#include "room.hpp"
 
 namespace napc::sync {
 

@@ -10,7 +10,7 @@
 #include <utility>
 
 #include "consult/templates.hpp"
-#include "http/static_files.hpp"
+#include "static_files.hpp"
 
 namespace napc::http {
 namespace {
