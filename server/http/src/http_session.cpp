@@ -4,12 +4,12 @@
 #include <array>
 #include <chrono>
 #include <cmath>
-#include <iostream>
 #include <optional>
 #include <string_view>
 #include <utility>
 
 #include "consult/templates.hpp"
+#include "log/log.hpp"
 #include "static_files.hpp"
 
 namespace napc::http {
@@ -124,7 +124,8 @@ bool iequals(std::string_view a, std::string_view b) {
          });
 }
 
-std::optional<std::string> bearer_token(const Request& req) {
+// The token travels as a consult::Token from here on: it cannot be logged (log/log.hpp).
+std::optional<consult::Token> bearer_token(const Request& req) {
   const auto it = req.find(bhttp::field::authorization);
   if (it == req.end()) return std::nullopt;
   const std::string_view value(it->value().data(), it->value().size());
@@ -136,7 +137,7 @@ std::optional<std::string> bearer_token(const Request& req) {
       return std::nullopt;
     }
   }
-  return std::string(value.substr(kPrefix.size()));
+  return consult::Token(std::string(value.substr(kPrefix.size())));
 }
 
 std::string text_field(const json& body, const char* key) {
@@ -251,8 +252,7 @@ class Session : public std::enable_shared_from_this<Session> {
   // logged (its target may carry a token).
   void fail(const char* what, const std::exception& e) {
     ctx_.metrics().handler_failures.fetch_add(1, std::memory_order_relaxed);
-    std::cerr << "napconsult: closing a connection after an error " << what << ": " << e.what()
-              << '\n';
+    log::error("connection_closed_after_error", {{"while", what}, {"error", e}});
     beast::error_code ignored;
     stream_.socket().close(ignored);
   }
@@ -366,7 +366,7 @@ class Session : public std::enable_shared_from_this<Session> {
                     [self, result = std::move(result), failure = std::move(failure),
                      done = std::move(done)]() mutable {
                       if (!result) {
-                        std::cerr << "napconsult: request failed in storage: " << failure << '\n';
+                        log::error("request_failed_in_storage", {{"error", failure}});
                         return self->write(error_response(
                             self->req_, bhttp::status::internal_server_error, "internal_error"));
                       }
@@ -623,10 +623,11 @@ class Session : public std::enable_shared_from_this<Session> {
     if (!valid_id(consultation) || !valid_id(section)) {
       return reject(bhttp::status::not_found, "not_found", "unknown document");
     }
-    auto token = query_param(query, "token");
-    if (!token || token->empty()) {
+    auto query_token = query_param(query, "token");
+    if (!query_token || query_token->empty()) {
       return reject(bhttp::status::unauthorized, "unauthorized", "a token is required");
     }
+    auto token = std::optional<consult::Token>(std::in_place, std::move(*query_token));
     struct Outcome {
       int status = 401;  // 401 unknown token, 403 other consultation, 404 no section, 200 ok
       DocumentAccess access;
@@ -817,7 +818,7 @@ class HttpServer::Listener : public std::enable_shared_from_this<Listener> {
                                 std::move(slot))
           ->run();
     } catch (const std::exception& e) {
-      std::cerr << "napconsult: cannot start a connection: " << e.what() << '\n';
+      log::error("connection_start_failed", {{"error", e}});
     }
   }
 
