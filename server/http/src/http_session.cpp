@@ -408,6 +408,9 @@ class Session : public std::enable_shared_from_this<Session> {
           if (const auto* joined = std::get_if<consult::Joined>(&outcome)) {
             ctx_.join_failure_limiter().give_back(address_, app::Clock::now());
             ctx_.metrics().joins.fetch_add(1, std::memory_order_relaxed);
+            // Neither the code nor the token it bought is logged.
+            log::debug("joined", {{"consultation", joined->consultation_id},
+                                  {"role", consult::to_string(joined->role)}});
             return write(json_response(req_, bhttp::status::created,
                                        {{"participant_id", joined->participant_id},
                                         {"token", joined->token},
@@ -417,6 +420,7 @@ class Session : public std::enable_shared_from_this<Session> {
           }
           const auto& failure = std::get<consult::JoinFailure>(outcome);
           ctx_.metrics().join_failures.fetch_add(1, std::memory_order_relaxed);
+          log::debug("join_refused", {{"reason", consult::to_string(failure.error)}});
           if (failure.error == consult::JoinError::invalid_request) {
             ctx_.join_failure_limiter().give_back(address_, app::Clock::now());
             return write(error_response(req_, bhttp::status::bad_request,
@@ -599,6 +603,8 @@ class Session : public std::enable_shared_from_this<Session> {
     const auto reject = [this](bhttp::status status, std::string_view code,
                                std::string_view message) {
       ctx_.metrics().ws_rejected.fetch_add(1, std::memory_order_relaxed);
+      // The target is not logged: its query carries the token.
+      log::debug("upgrade_rejected", {{"status", static_cast<unsigned>(status)}, {"reason", code}});
       auto res = error_response(req_, status, code, message);
       res.keep_alive(false);
       write(std::move(res));
