@@ -8,19 +8,22 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 // What each library may include: project layers by folder name, and third-party libraries.
+// 'log' (server/log) is the bottom layer of the server: every server library may use it, and
+// it uses only the standard library.
 const ALLOWED = {
-  'server/storage': ['storage', 'sqlite'],
-  'server/consult': ['consult', 'storage', 'agendas', 'crdt', 'nlohmann', 'openssl'],
-  'server/app': ['app', 'storage'],
-  'server/net': ['net', 'boost', 'crdt', 'uring', 'sockets'],
-  'server/sync': ['sync', 'net', 'app', 'consult', 'storage', 'crdt', 'boost', 'nlohmann'],
-  'server/http': ['http', 'sync', 'net', 'app', 'consult', 'storage', 'boost', 'nlohmann'],
+  'server/log': ['log'],
+  'server/storage': ['storage', 'sqlite', 'log'],
+  'server/consult': ['consult', 'storage', 'agendas', 'crdt', 'nlohmann', 'openssl', 'log'],
+  'server/app': ['app', 'storage', 'log'],
+  'server/net': ['net', 'boost', 'crdt', 'uring', 'sockets', 'log'],
+  'server/sync': ['sync', 'net', 'app', 'consult', 'storage', 'crdt', 'boost', 'nlohmann', 'log'],
+  'server/http': ['http', 'sync', 'net', 'app', 'consult', 'storage', 'boost', 'nlohmann', 'log'],
   'server/cli': ['*'],
   exports: ['exports', 'consult', 'storage', 'crdt', 'agendas', 'nlohmann'],
   crdt: ['crdt'],
   agendas: ['agendas', 'nlohmann'],
 };
-const LAYERS = ['storage', 'consult', 'app', 'net', 'sync', 'http', 'cli', 'exports'];
+const LAYERS = ['log', 'storage', 'consult', 'app', 'net', 'sync', 'http', 'cli', 'exports'];
 // Headers that give a file the network (besides Asio and Beast themselves).
 const SOCKET_HEADERS = ['sys/socket.h', 'netinet/in.h', 'netinet/tcp.h', 'arpa/inet.h', 'netdb.h',
   'sys/epoll.h', 'liburing.h'];

@@ -26,6 +26,7 @@
 #include "consult/identity.hpp"
 #include "consult/templates.hpp"
 #include "http/http_session.hpp"
+#include "log/log.hpp"
 #include "net/net.hpp"
 #include "net/send_batch.hpp"
 #include "storage/database.hpp"
@@ -326,8 +327,10 @@ void fit_connections_to_descriptors(app::Limits& limits) {
                              ? static_cast<std::size_t>(lim.rlim_cur) - app::kReservedDescriptors
                              : std::size_t{1};
   if (limits.max_connections > available) {
-    std::cerr << "napconsult: at most " << available << " connections (the descriptor limit is "
-              << lim.rlim_cur << ", " << app::kReservedDescriptors << " kept in reserve)\n";
+    log::warn("connections_capped_by_descriptors",
+              {{"max_connections", available},
+               {"descriptor_limit", static_cast<std::uint64_t>(lim.rlim_cur)},
+               {"reserved", app::kReservedDescriptors}});
     limits.max_connections = available;
   }
 }
@@ -341,7 +344,7 @@ void run_io(net::io_context& ioc, app::Metrics& metrics) {
       return;
     } catch (const std::exception& e) {
       metrics.handler_failures.fetch_add(1, std::memory_order_relaxed);
-      std::cerr << "napconsult: a handler failed (its connection is closed): " << e.what() << '\n';
+      log::error("handler_failed", {{"error", e}, {"effect", "its connection is closed"}});
     }
   }
 }
@@ -376,12 +379,21 @@ int serve(std::span<const std::string_view> raw, bool demo) {
                         "--write-timeout",
                         "--handshake-timeout",
                         "--unload-delay-ms",
-                        "--debug-commit-delay-ms"},
+                        "--debug-commit-delay-ms",
+                        "--log-level"},
                        {"--no-io-uring"});
   if (!a || !a->positional.empty()) {
     std::cerr << "napconsult: see `napconsult help` for the options of "
               << (demo ? "demo" : "serve") << '\n';
     return 2;
+  }
+  if (auto v = a->get("--log-level")) {
+    const auto level = log::parse_level(*v);
+    if (!level) {
+      std::cerr << "napconsult: --log-level wants debug, info, warn or error\n";
+      return 2;
+    }
+    log::set_level(*level);
   }
   app::Config config;
   const auto listen = a->get("--listen").value_or(env_or("NAPC_LISTEN", "127.0.0.1:8080"));
@@ -423,7 +435,7 @@ int serve(std::span<const std::string_view> raw, bool demo) {
   try {
     db = open_database(config.db_path, {config.synchronous_full, false});
   } catch (const std::exception& e) {
-    std::cerr << "napconsult: " << e.what() << '\n';
+    log::error("database_open_failed", {{"error", e}});
     return 1;
   }
   app::Context ctx(config, std::move(db));
@@ -439,8 +451,8 @@ int serve(std::span<const std::string_view> raw, bool demo) {
     try {
       server.start();
     } catch (const boost::system::system_error& e) {
-      std::cerr << "napconsult: cannot listen on " << config.address << ':' << config.port << ": "
-                << e.code().message() << '\n';
+      log::error("listen_failed",
+                 {{"address", config.address}, {"port", config.port}, {"error", e.code()}});
       ctx.storage().stop();
       return 1;
     }
@@ -462,7 +474,7 @@ int serve(std::span<const std::string_view> raw, bool demo) {
       });
       const auto error = result.get();
       if (!error.empty()) {
-        std::cerr << "napconsult: cannot set up the demo consultation: " << error << '\n';
+        log::error("demo_setup_failed", {{"error", error}});
         ctx.storage().stop();
         return 1;
       }
@@ -483,13 +495,13 @@ int serve(std::span<const std::string_view> raw, bool demo) {
       });
     };
     std::function<void(const beast::error_code&, int)> on_signal = [&](const beast::error_code& ec,
-                                                                       int) {
+                                                                       int signal_number) {
       if (ec) return;
       if (ctx.draining()) {
         ioc.stop();
         return;
       }
-      std::cout << "napconsult: shutting down\n" << std::flush;
+      log::info("shutting_down", {{"signal", signal_number}, {"msg", "shutting down"}});
       ctx.set_draining();
       server.stop();
       ctx.close_all_sessions();
@@ -498,6 +510,8 @@ int serve(std::span<const std::string_view> raw, bool demo) {
       signals.async_wait(on_signal);
     };
     signals.async_wait(on_signal);
+    log::info("server_started",
+              {{"address", base}, {"threads", threads}, {"demo", demo}, {"db", config.db_path}});
     // Announced only now, so that a signal sent as soon as the line appears is handled.
     std::cout << "napconsult listening on " << base << (demo ? " (demo)" : "") << '\n'
               << "  health: " << base << "/healthz\n"
@@ -517,6 +531,7 @@ int serve(std::span<const std::string_view> raw, bool demo) {
     // io_context (and every strand the queued tasks refer to) is still alive here.
     ctx.storage().stop();
   }
+  log::info("server_stopped");
   return 0;
 }
 

@@ -38,6 +38,7 @@ constexpr std::string_view kUsage =
     "  --threads N           I/O threads (default: one per core)\n"
     "  --synchronous full|normal   SQLite durability: full survives power loss (default normal)\n"
     "  --no-io-uring         send broadcasts with one send() per connection, not io_uring batches\n"
+    "  --log-level debug|info|warn|error   lowest level written to stderr (default info)\n"
     "  --max-message-bytes N, --max-document-bytes N, --queue-bytes N, --queue-messages N,\n"
     "  --conn-rate R, --conn-burst N, --msg-rate R, --msg-burst N, --idle-timeout S,\n"
     "  --write-timeout S, --handshake-timeout S, --unload-delay-ms MS,\n"

@@ -4,12 +4,12 @@
 #include <array>
 #include <chrono>
 #include <cmath>
-#include <iostream>
 #include <optional>
 #include <string_view>
 #include <utility>
 
 #include "consult/templates.hpp"
+#include "log/log.hpp"
 #include "static_files.hpp"
 
 namespace napc::http {
@@ -124,7 +124,8 @@ bool iequals(std::string_view a, std::string_view b) {
          });
 }
 
-std::optional<std::string> bearer_token(const Request& req) {
+// The token travels as a consult::Token from here on: it cannot be logged (log/log.hpp).
+std::optional<consult::Token> bearer_token(const Request& req) {
   const auto it = req.find(bhttp::field::authorization);
   if (it == req.end()) return std::nullopt;
   const std::string_view value(it->value().data(), it->value().size());
@@ -136,7 +137,7 @@ std::optional<std::string> bearer_token(const Request& req) {
       return std::nullopt;
     }
   }
-  return std::string(value.substr(kPrefix.size()));
+  return consult::Token(std::string(value.substr(kPrefix.size())));
 }
 
 std::string text_field(const json& body, const char* key) {
@@ -251,8 +252,7 @@ class Session : public std::enable_shared_from_this<Session> {
   // logged (its target may carry a token).
   void fail(const char* what, const std::exception& e) {
     ctx_.metrics().handler_failures.fetch_add(1, std::memory_order_relaxed);
-    std::cerr << "napconsult: closing a connection after an error " << what << ": " << e.what()
-              << '\n';
+    log::error("connection_closed_after_error", {{"while", what}, {"error", e}});
     beast::error_code ignored;
     stream_.socket().close(ignored);
   }
@@ -366,7 +366,7 @@ class Session : public std::enable_shared_from_this<Session> {
                     [self, result = std::move(result), failure = std::move(failure),
                      done = std::move(done)]() mutable {
                       if (!result) {
-                        std::cerr << "napconsult: request failed in storage: " << failure << '\n';
+                        log::error("request_failed_in_storage", {{"error", failure}});
                         return self->write(error_response(
                             self->req_, bhttp::status::internal_server_error, "internal_error"));
                       }
@@ -408,6 +408,9 @@ class Session : public std::enable_shared_from_this<Session> {
           if (const auto* joined = std::get_if<consult::Joined>(&outcome)) {
             ctx_.join_failure_limiter().give_back(address_, app::Clock::now());
             ctx_.metrics().joins.fetch_add(1, std::memory_order_relaxed);
+            // Neither the code nor the token it bought is logged.
+            log::debug("joined", {{"consultation", joined->consultation_id},
+                                  {"role", consult::to_string(joined->role)}});
             return write(json_response(req_, bhttp::status::created,
                                        {{"participant_id", joined->participant_id},
                                         {"token", joined->token},
@@ -417,6 +420,7 @@ class Session : public std::enable_shared_from_this<Session> {
           }
           const auto& failure = std::get<consult::JoinFailure>(outcome);
           ctx_.metrics().join_failures.fetch_add(1, std::memory_order_relaxed);
+          log::debug("join_refused", {{"reason", consult::to_string(failure.error)}});
           if (failure.error == consult::JoinError::invalid_request) {
             ctx_.join_failure_limiter().give_back(address_, app::Clock::now());
             return write(error_response(req_, bhttp::status::bad_request,
@@ -599,6 +603,8 @@ class Session : public std::enable_shared_from_this<Session> {
     const auto reject = [this](bhttp::status status, std::string_view code,
                                std::string_view message) {
       ctx_.metrics().ws_rejected.fetch_add(1, std::memory_order_relaxed);
+      // The target is not logged: its query carries the token.
+      log::debug("upgrade_rejected", {{"status", static_cast<unsigned>(status)}, {"reason", code}});
       auto res = error_response(req_, status, code, message);
       res.keep_alive(false);
       write(std::move(res));
@@ -623,10 +629,11 @@ class Session : public std::enable_shared_from_this<Session> {
     if (!valid_id(consultation) || !valid_id(section)) {
       return reject(bhttp::status::not_found, "not_found", "unknown document");
     }
-    auto token = query_param(query, "token");
-    if (!token || token->empty()) {
+    auto query_token = query_param(query, "token");
+    if (!query_token || query_token->empty()) {
       return reject(bhttp::status::unauthorized, "unauthorized", "a token is required");
     }
+    auto token = std::optional<consult::Token>(std::in_place, std::move(*query_token));
     struct Outcome {
       int status = 401;  // 401 unknown token, 403 other consultation, 404 no section, 200 ok
       DocumentAccess access;
@@ -817,7 +824,7 @@ class HttpServer::Listener : public std::enable_shared_from_this<Listener> {
                                 std::move(slot))
           ->run();
     } catch (const std::exception& e) {
-      std::cerr << "napconsult: cannot start a connection: " << e.what() << '\n';
+      log::error("connection_start_failed", {{"error", e}});
     }
   }
 

@@ -2,8 +2,9 @@
 
 #include <atomic>
 #include <cerrno>
-#include <iostream>
 #include <sys/socket.h>
+
+#include "log/log.hpp"
 
 #ifdef NAPC_HAVE_IO_URING
 #include <liburing.h>
@@ -25,8 +26,8 @@ class Ring {
     if (r < 0) {
       static std::atomic<bool> said{false};
       if (!said.exchange(true)) {
-        std::cerr << "napconsult: io_uring is unavailable (" << -r
-                  << "); broadcasts use one send() per connection\n";
+        log::warn("io_uring_unavailable",
+                  {{"errno", -r}, {"fallback", "one send() per connection"}});
       }
       return;
     }
@@ -86,7 +87,7 @@ class Ring {
   bool fail() {
     io_uring_queue_exit(&ring_);
     ok_ = false;
-    std::cerr << "napconsult: io_uring failed; broadcasts use one send() per connection\n";
+    log::warn("io_uring_failed", {{"fallback", "one send() per connection"}});
     return false;
   }
 

@@ -1,8 +1,8 @@
 #include "storage/checkpointer.hpp"
 
-#include <iostream>
-
 #include <sqlite3.h>
+
+#include "log/log.hpp"
 
 namespace napc::storage {
 
@@ -60,7 +60,8 @@ void WalCheckpointer::run() {
                                      nullptr);
     }
     if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
-      std::cerr << "napconsult: WAL checkpoint failed: " << sqlite3_errmsg(conn_.handle()) << '\n';
+      log::error("wal_checkpoint_failed",
+                 {{"sqlite_rc", rc}, {"error", sqlite3_errmsg(conn_.handle())}});
     }
     done_.fetch_add(1, std::memory_order_relaxed);
   }

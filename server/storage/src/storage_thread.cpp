@@ -1,7 +1,8 @@
 #include "storage/storage_thread.hpp"
 
-#include <iostream>
 #include <utility>
+
+#include "log/log.hpp"
 
 namespace napc::storage {
 
@@ -80,7 +81,7 @@ void StorageThread::run() {
       try {
         std::get<Task>(item)(*db_);
       } catch (const std::exception& e) {
-        std::cerr << "napconsult: storage task failed: " << e.what() << '\n';
+        log::error("storage_task_failed", {{"error", e}});
       }
     }
     flush();
@@ -105,8 +106,7 @@ void StorageThread::commit_batch(std::deque<Item>& batch) {
     }
     tx.commit();
   } catch (const std::exception& e) {
-    std::cerr << "napconsult: group commit of " << batch.size() << " updates failed: " << e.what()
-              << '\n';
+    log::error("group_commit_failed", {{"updates", batch.size()}, {"error", e}});
     ok = false;
   }
   if (ok && observer_) observer_(std::chrono::steady_clock::now() - start, batch.size());

@@ -1,9 +1,9 @@
 #include "room.hpp"
 
 #include <algorithm>
-#include <iostream>
 #include <utility>
 
+#include "log/log.hpp"
 #include "net/send_batch.hpp"
 #include "sync/room_registry.hpp"
 
@@ -55,7 +55,7 @@ void Room::start_loading() {
                   [self, part = std::move(part)]() mutable { self->on_loaded(std::move(part)); });
       });
     } catch (const std::exception& e) {
-      std::cerr << "napconsult: loading " << self->name_ << " failed: " << e.what() << '\n';
+      log::error("document_load_failed", {{"document", self->name_}, {"error", e}});
       net::post(self->strand_, [self] { self->fail("the document could not be read"); });
     }
   });
@@ -79,8 +79,7 @@ void Room::on_loaded(storage::StoredDocument part) {
     }
     for (const auto& u : part.updates) doc_->apply_update(u.data, quiet);
   } catch (const std::exception& e) {
-    std::cerr << "napconsult: document " << name_ << " in storage does not decode: " << e.what()
-              << '\n';
+    log::error("stored_document_does_not_decode", {{"document", name_}, {"error", e}});
     doc_.reset();
     return fail("the stored document is damaged");
   }
@@ -406,7 +405,7 @@ void Room::broadcast_updates(std::vector<SharedFrame>& updates) {
       merged = share(crdt::sync::encode_sync_update(crdt::merge_updates(parts)));
     } catch (const crdt::Error& e) {
       // Our own updates always decode; if not, send them one by one, as they are.
-      std::cerr << "napconsult: merging updates of " << name_ << " failed: " << e.what() << '\n';
+      log::error("update_merge_failed", {{"document", name_}, {"error", e.what()}});
     }
     if (merged) {
       broadcast(merged, FrameKind::update);
@@ -573,7 +572,7 @@ void Room::drop_sessions() {
 
 void Room::fail(const std::string& why) {
   if (state_ == State::failed || state_ == State::unloaded) return;
-  std::cerr << "napconsult: room " << name_ << " failed: " << why << '\n';
+  log::error("room_failed", {{"document", name_}, {"reason", why}});
   if (state_ == State::ready) {
     ctx_.metrics().documents_loaded.fetch_sub(1, std::memory_order_relaxed);
   }

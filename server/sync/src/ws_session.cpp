@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
-#include <iostream>
 #include <span>
 #include <utility>
 
@@ -12,6 +11,7 @@
 #include <crdt/sync.hpp>
 #include <crdt/updates.hpp>
 
+#include "log/log.hpp"
 #include "room.hpp"
 #include "sync/room_registry.hpp"
 
@@ -420,7 +420,7 @@ void WsSession::merge_queued_updates() {
   } catch (const std::exception& e) {
     // Our own frames always decode; if they do not, leave the queue as it is and let the
     // caller's cap check close the connection.
-    std::cerr << "napconsult: merging queued updates failed: " << e.what() << '\n';
+    log::error("queue_merge_failed", {{"error", e}});
   }
 }
 
@@ -443,7 +443,7 @@ void WsSession::coalesce_front() {
     merged = merge_frames(run, kind);
   } catch (const std::exception& e) {
     // Our own frames always decode; if they do not, send them one by one.
-    std::cerr << "napconsult: coalescing queued frames failed: " << e.what() << '\n';
+    log::error("frame_coalescing_failed", {{"error", e}});
     return;
   }
   const auto first = queue_.begin() + static_cast<std::ptrdiff_t>(head_);

@@ -7,6 +7,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace napc::consult {
@@ -19,6 +20,22 @@ Sha256 sha256(std::span<const std::uint8_t> data);
 Sha256 sha256(std::string_view text);
 // RFC 4648 §5 without padding.
 std::string base64url(std::span<const std::uint8_t> data);
+
+// A bearer token the server was given (an Authorization header, a `?token=` parameter), from
+// where it is read to the lookup. It converts to no string, and the log refuses it
+// (kNeverLogged, log/log.hpp): a token held in this type cannot reach a log line.
+class Token {
+ public:
+  static constexpr bool kNeverLogged = true;
+
+  explicit Token(std::string value) : value_(std::move(value)) {}
+  // The characters, for authenticate() alone (which only hashes them).
+  std::string_view reveal() const { return value_; }
+  bool empty() const { return value_.empty(); }
+
+ private:
+  std::string value_;
+};
 
 // A fresh bearer token (43 characters).
 std::string new_token();

@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "consult/crypto.hpp"
 #include "consult/templates.hpp"
 #include "storage/database.hpp"
 
@@ -101,6 +102,9 @@ struct Principal {
 };
 
 std::optional<Principal> authenticate(storage::Database& db, std::string_view token);
+inline std::optional<Principal> authenticate(storage::Database& db, const Token& token) {
+  return authenticate(db, token.reveal());
+}
 
 // Whether `who` may change the document of `section`. Roles are checked on every update:
 // observers never edit; a locked or retired section is read-only for everybody; the facilitator
