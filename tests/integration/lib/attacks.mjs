@@ -107,6 +107,9 @@ export function trailerFlood(server, {
       while (sent < totalBytes && !answered && !closed && Date.now() < deadline) {
         if (!(await writeAndWait(sock, chunk))) break;
         sent += chunk.length;
+        // Let node read between writes (as a browser or curl would): writes back to back hit
+        // EPIPE once the server has closed, and node then drops the 431 it had not read yet.
+        await sleep(1);
       }
       // All of it taken: end the trailer, and give a server that parses it time to answer.
       let wait = 2000;
